@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Set up and run the dealer register, or its tests, with nothing but Python 3.11+.
+
+    python3 dev.py serve   # virtualenv, install, migrate, demo data; web, worker, police demo
+    python3 dev.py test    # virtualenv, install with test tools; the whole test suite
+
+Extra arguments after ``test`` go to pytest. Set TEST_DATABASE_URL to also run on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed")
+    command = argv[0] if argv else "help"
+    if command == "serve":
+        return serve()
+    if command == "test":
+        return test(argv[1:])
+    print(__doc__)
+    return 0 if command in ("help", "-h", "--help") else 2
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project (again only when pyproject.toml changed)."""
+    if not PYTHON.exists():
+        print("creating virtual environment in .venv", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    marker = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
+        return
+    print(f"installing dependencies ({extras or 'runtime'})", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    target = f".[{extras}]" if extras else "."
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "-e", target], check=True, cwd=ROOT)
+    marker.write_text(digest)
+
+
+def flask(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "register", *args], check=True, cwd=ROOT, env=env
+    )
+
+
+def serve() -> int:
+    ensure_venv("postgres")
+    flask("db", "upgrade")
+    flask("seed-demo")
+    env = dict(os.environ)
+    env.setdefault("REGISTER_POLICE_WEBHOOK_URL", "http://127.0.0.1:5001/webhook")
+    processes = []
+    # The worker and the police demo receiver exist once the notifications package has them.
+    for args, name in (
+        (["worker"], "worker"),
+        (["police-receiver", "--port", "5001"], "police receiver"),
+    ):
+        if has_command(args[0]):
+            processes.append(
+                subprocess.Popen(
+                    [str(BIN / "flask"), "--app", "register", *args], cwd=ROOT, env=env
+                )
+            )
+            print(f"started the {name}", flush=True)
+    print(
+        "\nThe register runs at http://127.0.0.1:5000 — log in as dealer@demo.nl, "
+        "gemeente@demo.nl, boa@demo.nl, politie@demo.nl or admin@demo.nl with password "
+        "'demo-password'. The police demo endpoint shows hits at http://127.0.0.1:5001 . "
+        "Stop with Ctrl+C.\n",
+        flush=True,
+    )
+    web = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "register", "run", "--host", "127.0.0.1", "--port", "5000"],
+        cwd=ROOT,
+        env=env,
+    )
+    processes.append(web)
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def has_command(name: str) -> bool:
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "register", name, "--help"], cwd=ROOT, capture_output=True
+    )
+    return result.returncode == 0
+
+
+def ensure_chromium() -> str:
+    """Browser tests use the system Chromium (Debian's package), never a downloaded one."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES):
+        if candidate and Path(candidate).exists():
+            return candidate
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing Debian's chromium for the browser tests", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return CHROMIUM_CANDIDATES[0]
+    sys.exit(
+        "The browser tests need Chromium: install your system's chromium package "
+        "(Debian: apt-get install chromium) or set CHROMIUM_PATH."
+    )
+
+
+def test(pytest_args: list[str]) -> int:
+    ensure_venv("dev")
+    env = dict(os.environ)
+    env["CHROMIUM_PATH"] = ensure_chromium()
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

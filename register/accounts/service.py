@@ -1,0 +1,124 @@
+"""Accounts: creating users, checking passwords, issuing and resolving API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..timeutil import aware
+from .models import ROLE_VALUES, ApiToken, Role, User
+
+TOKEN_PREFIX = "drt_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot
+# A valid hash to compare against when the email is unknown, so a failed login takes as long
+# whether or not the account exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message says which."""
+
+
+def hash_password(password: str) -> str:
+    # Werkzeug's default is scrypt, a memory-hard modern algorithm.
+    return generate_password_hash(password)
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    now: datetime,
+    dealer_id: int | None = None,
+    municipality_id: int | None = None,
+) -> User:
+    email = email.strip().lower()
+    if role not in ROLE_VALUES:
+        raise AccountError(f"role must be one of {', '.join(ROLE_VALUES)}")
+    if "@" not in email:
+        raise AccountError("email must be an e-mail address")
+    if len(password) < 8:
+        raise AccountError("password must be at least 8 characters")
+    if role == Role.DEALER and dealer_id is None:
+        raise AccountError("a dealer user needs --dealer")
+    if role != Role.DEALER and dealer_id is not None:
+        raise AccountError("only dealer users belong to a dealer")
+    if role == Role.MUNICIPALITY and municipality_id is None:
+        raise AccountError("a municipality user needs --municipality")
+    if role in (Role.POLICE, Role.ADMIN, Role.DEALER) and municipality_id is not None:
+        raise AccountError(f"a {role} user has no municipality scope")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(f"a user with email {email} exists already")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        dealer_id=dealer_id,
+        municipality_id=municipality_id,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
+        return None
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    lifetime: timedelta | None,
+    label: str | None = None,
+) -> str:
+    """A new bearer token for ``user``; only its hash is stored. None lifetime: long-lived."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_hash_token(token),
+            kind="long_lived" if lifetime is None else "access",
+            label=label,
+            created_at=now,
+            expires_at=None if lifetime is None else now + lifetime,
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str, *, now: datetime) -> User | None:
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if record is None or record.revoked_at is not None:
+        return None
+    if record.expires_at is not None and aware(record.expires_at) <= now:
+        return None
+    return record.user if record.user.is_active else None
+
+
+def revoke_tokens(session: Session, user: User, *, now: datetime) -> int:
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)

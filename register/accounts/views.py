@@ -1,0 +1,73 @@
+"""Web login and logout, and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from .forms import LoginForm
+from .service import authenticate
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect to our own pages after login (no open redirect)."""
+    if (
+        target
+        and not urlsplit(target).netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong e-mail address or password."))
+    status = 200 if request.method == "GET" or not form.errors else 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str):
+    response = redirect(
+        _safe_next(
+            request.form.get("next") or (request.referrer and urlsplit(request.referrer).path)
+        )
+    )
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def load_user(user_id: str):
+    from .models import User
+
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def current_user_role() -> str | None:
+    return current_user.role if current_user.is_authenticated else None

@@ -1,0 +1,111 @@
+"""Configuration defaults.
+
+Every key here can be overridden in ``instance/config.py`` or by an environment variable
+named ``REGISTER_<KEY>`` (parsed as JSON when it looks like JSON, so ``false`` and ``3``
+become a bool and an int). ``DATABASE_URL`` (unprefixed) selects the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+# Web session and CSRF.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+WTF_CSRF_TIME_LIMIT = None  # the counter form may stay open for a whole shift
+
+# Request limits: a point-of-sale import of a few thousand rows fits comfortably.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+# API tokens from POST /api/v1/auth/token.
+ACCESS_TOKEN_LIFETIME_SECONDS = 3600
+
+# Internationalisation: Dutch first, English on request.
+BABEL_DEFAULT_LOCALE = "nl"
+BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+LANGUAGES = ["nl", "en"]
+
+# OpenAPI (flask-smorest).
+API_TITLE = "Digitaal Opkopers Register"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.0.3"
+OPENAPI_URL_PREFIX = "/api/v1"
+OPENAPI_JSON_PATH = "openapi.json"
+OPENAPI_SWAGGER_UI_PATH = "docs"
+OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
+
+# Rate limits (Flask-Limiter).
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_ENABLED = True
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_PUBLIC_CHECK = "30 per minute"
+RATELIMIT_LOGIN = "10 per minute"
+
+# Police notifications.
+POLICE_WEBHOOK_URL = "http://127.0.0.1:5001/webhook"
+POLICE_WEBHOOK_SECRET = None  # whsec_...; generated into instance/ when missing
+WORKER_POLL_SECONDS = 2.0
+DELIVERY_BACKOFF_BASE_SECONDS = 30.0
+
+# Retention of seller personal data (AVG): four years.
+SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
+
+
+def database_url(instance_path: str) -> str:
+    """The database URL: DATABASE_URL, or a SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants the psycopg 3 dialect.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "register.sqlite")
+
+
+def env_overrides(prefix: str = "REGISTER_") -> dict:
+    """Every REGISTER_<KEY> environment variable as a config key, JSON-decoded when possible."""
+    values = {}
+    for name, raw in os.environ.items():
+        if not name.startswith(prefix) or name == prefix + "TESTING":
+            continue
+        key = name[len(prefix) :]
+        try:
+            values[key] = json.loads(raw)
+        except ValueError:
+            values[key] = raw
+    return values
+
+
+def instance_secret(instance_path: str, filename: str, make) -> str:
+    """Read a generated secret from the instance folder, creating it on first use.
+
+    Secrets are never constants in the code: each installation makes its own.
+    """
+    path = Path(instance_path) / filename
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    # Create with owner-only permissions before the secret touches the disk.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def new_secret_key() -> str:
+    return secrets.token_hex(32)
+
+
+def new_webhook_secret() -> str:
+    import base64
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
