@@ -41,7 +41,9 @@ api = Api()
 
 def all_metadata():
     """The metadata of every package, in creation order (referenced tables first)."""
-    import notifications
-    import stolen_db
+    import notifications.models
+    import stolen_db.models
+
+    from . import models  # noqa: F401  (every register model on db.metadata)
 
     return [stolen_db.Base.metadata, notifications.Base.metadata, db.metadata]

@@ -1,0 +1,39 @@
+"""Hits: a registered item that matches an active stolen report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stolen_db.models import StolenReport
+
+from ..extensions import db
+
+
+class Hit(db.Model):
+    __tablename__ = "hits"
+    __table_args__ = (
+        # One hit per (item, stolen report), whatever retries or re-checks happen.
+        UniqueConstraint("item_id", "stolen_report_id", name="uq_hits_item_report"),
+        CheckConstraint("trigger IN ('registration', 'theft_report')", name="trigger"),
+        CheckConstraint(
+            "match_kind IN ('exact', 'normalized', 'lookalike', 'near')", name="match_kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"), index=True)
+    # A cross-package reference: stolen_db declares its own metadata, so name the column.
+    stolen_report_id: Mapped[int] = mapped_column(ForeignKey(StolenReport.id), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    match_kind: Mapped[str] = mapped_column(String(16))
+    identifier_type: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outbox_event_id: Mapped[int | None] = mapped_column()
+
+    item = relationship("Item", lazy="joined")
+    stolen_report = relationship(StolenReport, lazy="joined")

@@ -1,0 +1,163 @@
+"""The DOR: sellers, acquisitions (purchases) and their items.
+
+Registers are append-only: these rows are never overwritten with new content. A correction is
+a new entry that refers to the one it corrects; the only in-place changes are an item's status
+(its lifecycle) and the retention purge that blanks a seller's personal data.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+ACQUISITION_TYPES = ("purchase", "exchange", "donation")
+ID_DOCUMENT_TYPES = ("passport", "id_card", "driving_licence", "residence_permit")
+CATEGORIES = (
+    "phone", "tablet", "laptop", "computer", "ict_other", "camera", "audio_video",
+    "game_console", "bicycle", "e_bike", "bicycle_part", "moped", "vehicle_part", "watch",
+    "jewellery", "precious_metal", "precious_stone", "art", "tool", "other",
+)  # fmt: skip
+ICT_CATEGORIES = ("phone", "tablet", "laptop", "computer", "ict_other")
+
+
+class ItemStatus(enum.StrEnum):
+    HOLDING = "holding"
+    AVAILABLE = "available"
+    SOLD = "sold"
+    POLICE_HOLD = "police_hold"
+    SEIZED = "seized"
+    RELEASED = "released"
+
+
+# The item lifecycle. A police hold can start from any state in which the dealer still has
+# the item (a theft reported after registration makes a retroactive hit).
+ITEM_TRANSITIONS: dict[ItemStatus, set[ItemStatus]] = {
+    ItemStatus.HOLDING: {ItemStatus.AVAILABLE, ItemStatus.POLICE_HOLD},
+    ItemStatus.AVAILABLE: {ItemStatus.SOLD, ItemStatus.POLICE_HOLD},
+    ItemStatus.SOLD: set(),
+    ItemStatus.POLICE_HOLD: {ItemStatus.SEIZED, ItemStatus.RELEASED},
+    ItemStatus.SEIZED: set(),
+    ItemStatus.RELEASED: {ItemStatus.SOLD, ItemStatus.POLICE_HOLD},
+}
+
+
+class IllegalTransition(ValueError):
+    """The item's current status does not allow the requested change."""
+
+
+def transition_item(item: Item, new: ItemStatus) -> None:
+    """The one place an item's status changes; refuses illegal transitions."""
+    current = ItemStatus(item.status)
+    if new == current:
+        return
+    if new not in ITEM_TRANSITIONS[current]:
+        raise IllegalTransition(f"an item that is {current} cannot become {new}")
+    item.status = new.value
+
+
+class Seller(db.Model):
+    """The person an item was acquired from. Personal data: purged after the retention period."""
+
+    __tablename__ = "sellers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    id_document_type: Mapped[str | None] = mapped_column(String(32))
+    id_document_number: Mapped[str | None] = mapped_column(String(64))
+    id_document_country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Purchase(db.Model):
+    """One acquisition from one seller: a register entry with a gapless sequence number."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "sequence_number", name="uq_purchases_dealer_sequence"),
+        CheckConstraint(
+            "acquisition_type IN ('purchase', 'exchange', 'donation')", name="acquisition_type"
+        ),
+        Index("ix_purchases_dealer_acquired", "dealer_id", "acquisition_date"),
+        Index("ix_purchases_late", "late", "dealer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"))
+    sequence_number: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acquisition_date: Mapped[date] = mapped_column(Date)  # the Dutch calendar date
+    acquisition_type: Mapped[str] = mapped_column(String(16))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Registered later than the municipality allows after the acquisition.
+    late: Mapped[bool] = mapped_column(default=False)
+    registration_deadline: Mapped[date] = mapped_column(Date)
+    # The per-dealer hash chain: this entry's hash covers its content and prev_hash.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    dealer = relationship("Dealer", lazy="joined")
+    seller = relationship(Seller, lazy="joined")
+    items = relationship("Item", back_populates="purchase", order_by="Item.position")
+
+
+class Item(db.Model):
+    """One acquired good. Identifiers are kept as typed and in normalised form."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('holding', 'available', 'sold', 'police_hold', 'seized', 'released')",
+            name="status",
+        ),
+        CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="price"),
+        Index("ix_items_imei_norm", "imei_norm"),
+        Index("ix_items_serial_norm", "serial_norm"),
+        Index("ix_items_frame_norm", "frame_norm"),
+        Index("ix_items_dealer_status", "dealer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"))  # scope without a join
+    position: Mapped[int] = mapped_column(Integer)  # 0-based, as in the request's items list
+    category: Mapped[str] = mapped_column(String(32))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    imei: Mapped[str | None] = mapped_column(String(64))
+    imei_norm: Mapped[str | None] = mapped_column(String(32))
+    serial_number: Mapped[str | None] = mapped_column(String(100))
+    serial_norm: Mapped[str | None] = mapped_column(String(100))
+    frame_number: Mapped[str | None] = mapped_column(String(100))
+    frame_norm: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    hold_until: Mapped[date] = mapped_column(Date)  # last day of the holding period
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    purchase = relationship(Purchase, back_populates="items")
