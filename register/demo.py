@@ -6,6 +6,8 @@ changes nothing (it stops when the demo municipality exists).
 
 from __future__ import annotations
 
+import importlib
+
 from sqlalchemy.orm import Session
 
 from .accounts.service import create_user
@@ -103,4 +105,23 @@ def seed(session: Session, *, now) -> dict | None:
             if municipality_code
             else None,
         )
-    return {"municipalities": [amsterdam, utrecht, rotterdam], "dealers": dealers}
+    context = {"municipalities": [amsterdam, utrecht, rotterdam], "dealers": dealers}
+    # Each domain adds its demo data: ``seed(session, now=..., context=...)`` in its demo.py.
+    for module_name in DOMAIN_DEMOS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.seed(session, now=now, context=context)
+    return context
+
+
+# In order: stolen reports first, so that demo purchases can make hits.
+DOMAIN_DEMOS = (
+    "stolen_db.demo",
+    "register.purchases.demo",
+    "register.dealers.demo",
+    "register.inspections.demo",
+)
