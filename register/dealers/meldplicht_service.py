@@ -283,8 +283,9 @@ def register_new_dealer(
         city=business.city,
     )
     try:
-        user = create_user(session, email=email, password=password, role="dealer", now=now,
-                           dealer_id=dealer.id)  # fmt: skip
+        user = create_user(
+            session, email=email, password=password, role="dealer", now=now, dealer_id=dealer.id
+        )
     except AccountError as exc:
         raise DealerError(str(exc), "password" if "password" in str(exc) else "email") from None
     report = file_report(

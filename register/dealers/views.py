@@ -289,10 +289,13 @@ def decide_report(report_id: int):
     db.session.commit()
     if report.status == "accepted":
         flash(
-            _("Report accepted: %(name)s is %(status)s.", name=report.dealer.name,
-              status=_(report.dealer.status)),
+            _(
+                "Report accepted: %(name)s is %(status)s.",
+                name=report.dealer.name,
+                status=_(report.dealer.status),
+            ),
             "success",
-        )  # fmt: skip
+        )
     else:
         flash(_("Report rejected."), "info")
     return redirect(url_for("dealers_web.meldplicht"))

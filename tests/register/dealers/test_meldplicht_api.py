@@ -185,8 +185,9 @@ def test_an_accepted_change_updates_the_dealer(api, active, gemeente, session):
 def test_an_accepted_stop_stops_the_dealer_who_can_still_read_its_reports(
     api, active, gemeente, session
 ):
-    filed = api.post("/api/v1/meldplicht", {"type": "stop", "effective_date": "2026-11-27"},
-                     as_=active).json  # fmt: skip
+    filed = api.post(
+        "/api/v1/meldplicht", {"type": "stop", "effective_date": "2026-11-27"}, as_=active
+    ).json
     assert filed["business"]["name"] == session.get(Dealer, active.dealer_id).name
     api.post(f"/api/v1/meldplicht/{filed['id']}/decision", {"decision": "accepted"}, as_=gemeente)
     session.expire_all()

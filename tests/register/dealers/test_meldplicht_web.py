@@ -88,9 +88,10 @@ def test_the_municipality_accepts_from_the_review_queue(client, make, session, a
     dealer = make.dealer(active=False)
     user = make.user("dealer", dealer=dealer)
     report_id = api.post(
-        "/api/v1/meldplicht", report_body("start", date(2026, 12, 4)),
+        "/api/v1/meldplicht",
+        report_body("start", date(2026, 12, 4)),
         as_=user,
-    ).json["id"]  # fmt: skip
+    ).json["id"]
     log_in(client, make.user("municipality"))
     page = client.get("/meldplicht").get_data(as_text=True)
     assert f'id="report-{report_id}"' in page
@@ -102,8 +103,9 @@ def test_the_municipality_accepts_from_the_review_queue(client, make, session, a
 
 def test_rejecting_on_the_web_without_a_reason_shows_the_error(client, make, api):
     user = make.user("dealer", dealer=make.dealer(active=False))
-    report_id = api.post("/api/v1/meldplicht", report_body("start", date(2026, 12, 4)),
-                         as_=user).json["id"]  # fmt: skip
+    report_id = api.post(
+        "/api/v1/meldplicht", report_body("start", date(2026, 12, 4)), as_=user
+    ).json["id"]
     log_in(client, make.user("municipality"))
     response = client.post(f"/meldplicht/{report_id}/decision", data={"decision": "rejected"})
     assert response.status_code == 422
@@ -112,8 +114,9 @@ def test_rejecting_on_the_web_without_a_reason_shows_the_error(client, make, api
 
 def test_a_municipality_outside_the_dealers_scope_gets_404_on_the_web(client, make, api):
     user = make.user("dealer", dealer=make.dealer(active=False))
-    report_id = api.post("/api/v1/meldplicht", report_body("start", date(2026, 12, 4)),
-                         as_=user).json["id"]  # fmt: skip
+    report_id = api.post(
+        "/api/v1/meldplicht", report_body("start", date(2026, 12, 4)), as_=user
+    ).json["id"]
     utrecht = make.municipality("GM0344", "Utrecht")
     log_in(client, make.user("municipality", municipality=utrecht))
     assert client.get(f"/meldplicht/{report_id}").status_code == 404

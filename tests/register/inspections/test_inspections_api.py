@@ -50,8 +50,9 @@ def test_the_queue_puts_the_highest_score_first_and_says_why(api, make, session,
     late_calm = open_task(session, dealer=calm, reason="late_registration", now=clock.now())
     late_offender = open_task(session, dealer=offender, reason="late_registration", now=clock.now())
     session.commit()
-    purchase = make_purchase(session, offender, recorded_at=clock.now(),
-                             items=[{"imei": "490154203237518"}])  # fmt: skip
+    purchase = make_purchase(
+        session, offender, recorded_at=clock.now(), items=[{"imei": "490154203237518"}]
+    )
     make_hit(session, purchase, now=clock.now())  # a hit task, and risk for the offender
     response = api.get("/api/v1/inspections/tasks", as_=boa)
     assert response.status_code == 200
@@ -104,8 +105,9 @@ def test_logging_an_inspection_closes_its_task(api, make, session, clock, boa):
 
 def test_a_warning_schedules_a_follow_up_in_the_queue(api, make, boa):
     dealer = make.dealer()
-    body = inspection_body(dealer.id, outcome="warning",
-                           checks={**CLEAN, "entries_complete": False})  # fmt: skip
+    body = inspection_body(
+        dealer.id, outcome="warning", checks={**CLEAN, "entries_complete": False}
+    )
     response = api.post("/api/v1/inspections", body, as_=boa)
     follow_ups = api.get("/api/v1/inspections/tasks?reason=follow_up", as_=boa).json["items"]
     assert [t["id"] for t in follow_ups] == [response.json["follow_up_task_id"]]
@@ -114,8 +116,9 @@ def test_a_warning_schedules_a_follow_up_in_the_queue(api, make, boa):
 
 def test_an_official_report_is_flagged_for_the_municipality(api, make, boa):
     dealer = make.dealer()
-    body = inspection_body(dealer.id, outcome="official_report",
-                           checks={**CLEAN, "register_kept": False})  # fmt: skip
+    body = inspection_body(
+        dealer.id, outcome="official_report", checks={**CLEAN, "register_kept": False}
+    )
     created = api.post("/api/v1/inspections", body, as_=boa).json
     assert created["flagged_for_municipality"] is True
     gemeente = make.user("municipality")
@@ -126,16 +129,19 @@ def test_an_official_report_is_flagged_for_the_municipality(api, make, boa):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"checks": {k: v for k, v in CLEAN.items() if k != "register_kept"}},
-         "checks.register_kept"),
+        (
+            {"checks": {k: v for k, v in CLEAN.items() if k != "register_kept"}},
+            "checks.register_kept",
+        ),
         ({"outcome": "fine"}, "outcome"),
         ({"checks": {**CLEAN, "register_kept": False}}, "outcome"),
         ({"inspected_at": "2026-12-01T10:00:00+01:00"}, "inspected_at"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_inspection_is_refused_naming_the_field(api, make, session, boa, change, field):
-    response = api.post("/api/v1/inspections", {**inspection_body(make.dealer().id), **change},
-                        as_=boa)  # fmt: skip
+    response = api.post(
+        "/api/v1/inspections", {**inspection_body(make.dealer().id), **change}, as_=boa
+    )
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
     assert session.scalar(select(Inspection)) is None
@@ -180,15 +186,22 @@ def test_the_goods_check_finds_what_is_missing_or_on_offer_too_soon(api, make, s
         recorded_at=clock.now() - timedelta(days=2),
         items=[
             {"imei": "490154203237518", "hold_until": today + timedelta(days=3)},
-            {"category": "bicycle", "frame_number": "WBK 123456", "status": "available",
-             "hold_until": today - timedelta(days=1)},
+            {
+                "category": "bicycle",
+                "frame_number": "WBK 123456",
+                "status": "available",
+                "hold_until": today - timedelta(days=1),
+            },
             {"serial_number": "C02XK1ABJGH5", "status": "police_hold", "hold_until": today},
             {"serial_number": "SN-SOLD-1", "status": "sold", "hold_until": today},
         ],
-    )  # fmt: skip
+    )
     identifiers = ["49-015420-323751-8", "wbk123456", "c02xk1abjgh5", "sn sold 1", "UNKNOWN99"]
-    response = api.post("/api/v1/inspections/goods-check",
-                        {"dealer_id": dealer.id, "identifiers": identifiers}, as_=boa)  # fmt: skip
+    response = api.post(
+        "/api/v1/inspections/goods-check",
+        {"dealer_id": dealer.id, "identifiers": identifiers},
+        as_=boa,
+    )
     assert response.status_code == 200, response.json
     results = {r["identifier"]: r["result"] for r in response.json["results"]}
     assert results == {
@@ -202,8 +215,9 @@ def test_the_goods_check_finds_what_is_missing_or_on_offer_too_soon(api, make, s
 
 
 def test_goods_of_another_dealer_count_as_not_registered(api, make, session, clock, boa):
-    make_purchase(session, make.dealer(), recorded_at=clock.now(),
-                  items=[{"serial_number": "ABC123"}])  # fmt: skip
+    make_purchase(
+        session, make.dealer(), recorded_at=clock.now(), items=[{"serial_number": "ABC123"}]
+    )
     body = {"dealer_id": make.dealer().id, "identifiers": ["ABC123"]}
     response = api.post("/api/v1/inspections/goods-check", body, as_=boa)
     assert response.json["results"][0]["result"] == "not_registered"
@@ -211,7 +225,11 @@ def test_goods_of_another_dealer_count_as_not_registered(api, make, session, clo
 
 def test_the_goods_check_is_kept_with_the_inspection(api, make, boa):
     dealer = make.dealer()
-    body = inspection_body(dealer.id, identifiers=["NOPE1"], outcome="warning",
-                           checks={**CLEAN, "stock_matches_register": False})  # fmt: skip
+    body = inspection_body(
+        dealer.id,
+        identifiers=["NOPE1"],
+        outcome="warning",
+        checks={**CLEAN, "stock_matches_register": False},
+    )
     created = api.post("/api/v1/inspections", body, as_=boa).json
     assert created["goods_check"][0]["result"] == "not_registered"
