@@ -95,6 +95,7 @@ def test_the_municipality_accepts_from_the_review_queue(client, make, session, a
     log_in(client, make.user("municipality"))
     page = client.get("/meldplicht").get_data(as_text=True)
     assert f'id="report-{report_id}"' in page
+    assert "Accepteren" in page and "Te beoordelen" in page  # Dutch by default
     response = client.post(f"/meldplicht/{report_id}/decision", data={"decision": "accepted"})
     assert response.status_code == 302
     session.expire_all()
