@@ -51,6 +51,16 @@ POLICE_WEBHOOK_SECRET = None  # whsec_...; generated into instance/ when missing
 WORKER_POLL_SECONDS = 2.0
 DELIVERY_BACKOFF_BASE_SECONDS = 30.0
 
+# DOC: the daily inspection scheduling (`flask schedule-inspections`, run by the worker).
+# An active dealer that registered nothing for this many days gets an inspection task.
+INSPECTION_NO_REGISTRATIONS_DAYS = 30
+# A dealer without violations gets a routine visit this often; the interval shrinks as its
+# risk score rises (docs/risk-score.md).
+INSPECTION_ROUTINE_INTERVAL_DAYS = 365
+INSPECTION_ROUTINE_MIN_INTERVAL_DAYS = 30
+# A warning schedules a follow-up inspection this many days later.
+INSPECTION_FOLLOW_UP_DAYS = 28
+
 # Retention of seller personal data (AVG): four years.
 SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 

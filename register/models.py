@@ -1,7 +1,8 @@
 """Every model of the register, imported in one place so the metadata is complete."""
 
 from .accounts.models import ApiToken, AuditEntry, User  # noqa: F401
+from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
 from .hits.models import Hit  # noqa: F401
-from .inspections.models import InspectionTask  # noqa: F401
+from .inspections.models import Inspection, InspectionTask  # noqa: F401
 from .purchases.models import Item, Purchase, Seller  # noqa: F401

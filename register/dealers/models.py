@@ -59,3 +59,35 @@ class Dealer(db.Model):
     last_entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     municipality = relationship(Municipality, back_populates="dealers", lazy="joined")
+
+
+# A dealer's connection to the DOR follows its DOL reports: an accepted start report connects
+# it (active), an accepted stop report disconnects it (stopped; it can still read its
+# register), and a new accepted start report connects it again.
+DEALER_TRANSITIONS: dict[str, set[str]] = {
+    "pending": {"active"},
+    "active": {"stopped"},
+    "stopped": {"active"},
+}
+
+
+class IllegalDealerTransition(ValueError):
+    """The dealer's current status does not allow the requested change."""
+
+
+def transition_dealer(dealer: Dealer, new: str, *, now: datetime) -> None:
+    """The one place a dealer's status changes; refuses illegal transitions."""
+    if new not in DEALER_STATUSES:
+        raise IllegalDealerTransition(f"unknown dealer status {new!r}")
+    if new == dealer.status:
+        return
+    if new not in DEALER_TRANSITIONS[dealer.status]:
+        raise IllegalDealerTransition(f"a dealer that is {dealer.status} cannot become {new}")
+    dealer.status = new
+    if new == "active":
+        dealer.activated_at = now
+
+
+def is_connected(dealer: Dealer | None) -> bool:
+    """Whether the dealer may register acquisitions in the DOR (its start report accepted)."""
+    return dealer is not None and dealer.status == "active"
