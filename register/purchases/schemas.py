@@ -351,16 +351,14 @@ def _item_rule_errors(item: dict, acquisition_type: str) -> dict:
     given = {name for name in ("imei", "serial_number", "frame_number") if item.get(name)}
     if category in IMEI_OR_SERIAL and not given & {"imei", "serial_number"}:
         errors["imei"] = [
-            Message("A %(category)s needs its IMEI or serial number.", category=category)
+            Message("Enter the IMEI or the serial number: phones and tablets need one.")
         ]
     elif category in SERIAL_ONLY and "serial_number" not in given:
         errors["serial_number"] = [
-            Message("A %(category)s needs its serial number.", category=category.replace("_", " "))
+            Message("Enter the serial number: computers and other ICT need one.")
         ]
     elif category in FRAME_ONLY and "frame_number" not in given:
-        errors["frame_number"] = [
-            Message("A %(category)s needs its frame number.", category=category.replace("_", " "))
-        ]
+        errors["frame_number"] = [Message("Enter the frame number: bicycles and e-bikes need one.")]
     if acquisition_type == "purchase" and "price_cents" in item and item["price_cents"] is None:
         errors["price_cents"] = [Message("Enter the price paid, in cents.")]
     return errors

@@ -65,3 +65,29 @@ def register(api, dealer_user, body=None):
     response = api.post("/api/v1/purchases", body or purchase(), as_=dealer_user)
     assert response.status_code == 201, response.json
     return response.json
+
+
+def stolen_report(session, *, imei=None, serial_number=None, frame_number=None, number="PL-1"):
+    """An active stolen report, stored directly (the Stop Heling side is not under test)."""
+    from register.clock import utcnow
+    from stolen_db.models import StolenReport
+    from stolen_db.normalize import normalize_imei, normalize_serial
+
+    report = StolenReport(
+        report_number=number,
+        reported_at=utcnow(),
+        category="phone",
+        brand="Apple",
+        imei=imei,
+        imei_norm=normalize_imei(imei) if imei else None,
+        serial_number=serial_number,
+        serial_norm=normalize_serial(serial_number) if serial_number else None,
+        frame_number=frame_number,
+        frame_norm=normalize_serial(frame_number) if frame_number else None,
+        description="stolen from a house in Amsterdam-Oost, victim J. Jansen",
+        status="active",
+        created_at=utcnow(),
+    )
+    session.add(report)
+    session.commit()
+    return report
