@@ -7,7 +7,7 @@ registration is validated completely before anything is written, so nothing is h
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
@@ -105,7 +105,7 @@ def record_registration(
     ensure_active(dealer)
     municipality = dealer.municipality
     head = chain.lock_head(session, dealer.id, new_sequence_number=True)
-    acquired_at = data["acquired_at"]
+    acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
     acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
     today = now.astimezone(AMSTERDAM).date()
     deadline = registration_deadline(acquisition_date, municipality)
@@ -231,7 +231,7 @@ def sell_item(
     sale = Sale(
         item=item,
         dealer_id=dealer.id,
-        sold_at=data["sold_at"],
+        sold_at=data["sold_at"].astimezone(UTC),
         price_cents=data["price_cents"],
         buyer=buyer,
         buyer_data_hash=None if buyer is None else chain.digest(buyer),
