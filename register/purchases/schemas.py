@@ -238,11 +238,9 @@ class ItemIn(Schema):
             problem = imei_problem(data["imei"])
             if problem:
                 errors["imei"] = [problem]
-        for name, label in (("serial_number", "serial number"), ("frame_number", "frame number")):
+        for name in ("serial_number", "frame_number"):
             if data.get(name) and not normalize_serial(data[name]):
-                errors[name] = [
-                    Message("A %(label)s needs at least one letter or digit.", label=label)
-                ]
+                errors[name] = [Message("An identifier needs at least one letter or digit.")]
         if errors:
             raise ValidationError(errors)
 
