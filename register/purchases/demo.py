@@ -110,7 +110,7 @@ def seed(session: Session, *, now, context: dict) -> None:
         session,
         thrift,
         {
-            "acquired_at": at(0, hour=10),
+            "acquired_at": (now - timedelta(minutes=30)).isoformat(),
             "acquisition_type": "donation",
             "items": [
                 {"category": "bicycle", "brand": "Batavus", "frame_number": "BA-778812",
