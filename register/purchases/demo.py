@@ -42,9 +42,9 @@ def seed(session: Session, *, now, context: dict) -> None:
     shop = dealers["fietsenhandel"]
     thrift = dealers["kringloop"]
 
-    def at(days_ago: int, hour: int = 11) -> str:
-        day = (now - timedelta(days=days_ago)).astimezone(AMSTERDAM)
-        return day.replace(hour=hour, minute=15, second=0, microsecond=0).isoformat()
+    def at(days_ago: int) -> str:
+        """Two hours before the moment ``days_ago`` days back, in Dutch time."""
+        return (now - timedelta(days=days_ago, hours=2)).astimezone(AMSTERDAM).isoformat()
 
     jan = _seller("Jan de Vries", "1990-04-01", "Kerkstraat", "12a", "1017 GC", "IXF123456")
     fatima = _seller("Fatima el Amrani", "1985-09-12", "Javastraat", "88", "1094 HJ", "NX7K2L9P1")
@@ -110,7 +110,7 @@ def seed(session: Session, *, now, context: dict) -> None:
         session,
         thrift,
         {
-            "acquired_at": (now - timedelta(minutes=30)).isoformat(),
+            "acquired_at": at(0),
             "acquisition_type": "donation",
             "items": [
                 {"category": "bicycle", "brand": "Batavus", "frame_number": "BA-778812",
