@@ -13,6 +13,12 @@ def index():
     return render_template("index.html")
 
 
+@bp.route("/healthz")
+def healthz():
+    """A trivial endpoint: load balancers' liveness check, and the benchmarks' baseline."""
+    return {"status": "ok"}
+
+
 @bp.route("/api/v1/docs/static/<path:filename>")
 def swagger_ui_asset(filename: str):
     """Swagger UI from the installed package: the docs work without any outside network."""

@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -89,6 +90,14 @@ class Seller(db.Model):
     id_document_country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # SHA-256 of the personal data as registered. The register's hash chain covers this
+    # digest, not the data itself, so the retention purge can blank the data and the chain
+    # still verifies.
+    data_hash: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
 
 
 class Purchase(db.Model):
@@ -102,6 +111,7 @@ class Purchase(db.Model):
         ),
         Index("ix_purchases_dealer_acquired", "dealer_id", "acquisition_date"),
         Index("ix_purchases_late", "late", "dealer_id"),
+        UniqueConstraint("dealer_id", "chain_position", name="uq_purchases_dealer_chain"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,10 +129,15 @@ class Purchase(db.Model):
     # The per-dealer hash chain: this entry's hash covers its content and prev_hash.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # Place in the dealer's chain of entries (purchases, corrections and sales together).
+    chain_position: Mapped[int] = mapped_column(Integer)
 
     dealer = relationship("Dealer", lazy="joined")
     seller = relationship(Seller, lazy="joined")
     items = relationship("Item", back_populates="purchase", order_by="Item.position")
+    corrections = relationship(
+        "Correction", back_populates="purchase", order_by="Correction.chain_position"
+    )
 
 
 class Item(db.Model):
@@ -161,3 +176,69 @@ class Item(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     purchase = relationship(Purchase, back_populates="items")
+    sale = relationship("Sale", back_populates="item", uselist=False)
+
+    def effective_status(self, today: date) -> str:
+        """The status as of ``today``: a holding period that ended makes the item available."""
+        if self.status == ItemStatus.HOLDING and today > self.hold_until:
+            return ItemStatus.AVAILABLE.value
+        return self.status
+
+
+class Correction(db.Model):
+    """A dated correction of a register entry: a new entry that refers to the one it corrects.
+
+    ``changes`` holds the corrected values in the registration's shape (items named by id),
+    ``previous`` the values they replace. Changes to the seller's personal data are kept apart
+    in ``seller_changes``/``seller_previous`` so that the retention purge can blank them.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "chain_position", name="uq_corrections_dealer_chain"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), index=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSON)
+    previous: Mapped[dict] = mapped_column(JSON)
+    seller_changes: Mapped[dict | None] = mapped_column(JSON)
+    seller_previous: Mapped[dict | None] = mapped_column(JSON)
+    seller_data_hash: Mapped[str | None] = mapped_column(String(64))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    chain_position: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    purchase = relationship(Purchase, back_populates="corrections")
+
+
+class Sale(db.Model):
+    """The sale side of the register: when, for how much and (where asked) to whom."""
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        UniqueConstraint("dealer_id", "chain_position", name="uq_sales_dealer_chain"),
+        CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="price"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), unique=True)
+    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id"), index=True)
+    sold_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    # The buyer's personal data (as the bylaw asks); purged like a seller's.
+    buyer: Mapped[dict | None] = mapped_column(JSON)
+    buyer_data_hash: Mapped[str | None] = mapped_column(String(64))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    chain_position: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    item = relationship(Item, back_populates="sale")

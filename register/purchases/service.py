@@ -1,0 +1,305 @@
+"""The register's rules: registering an acquisition and selling an item.
+
+Services flush, never commit: the request, CLI command or job around them commits once. A
+registration is validated completely before anything is written, so nothing is half-stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
+
+from ..clock import AMSTERDAM
+from ..dealers.models import Dealer
+from ..errors import flatten_errors
+from ..hits.service import check_item
+from ..inspections.service import open_task
+from ..timeutil import aware
+from . import chain
+from .holding import first_sale_day, hold_until, registration_deadline
+from .messages import Message
+from .models import Item, ItemStatus, Purchase, Sale, Seller, transition_item
+from .schemas import CLOCK_SKEW, PurchaseIn, RegistrationRules, SaleIn
+
+log = logging.getLogger(__name__)
+
+
+class RegisterError(Exception):
+    """A request the register refuses; ``status`` is the HTTP status it answers with."""
+
+    status = 400
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidEntry(RegisterError):
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]], detail: str | None = None):
+        super().__init__(
+            detail
+            or Message("The entry has invalid fields: %(fields)s.", fields=", ".join(errors)),
+            errors,
+        )
+
+
+class DealerNotActive(RegisterError):
+    status = 403
+
+
+class StateConflict(RegisterError):
+    status = 409
+
+
+def ensure_active(dealer: Dealer) -> None:
+    """Only a dealer connected to the DOR (status active) may write to its register."""
+    if dealer.status != "active":
+        raise DealerNotActive(
+            Message(
+                "This dealer is not connected to the DOR (status: %(status)s), so it cannot "
+                "register. The municipality connects a dealer once it accepts its start report.",
+                status=dealer.status,
+            )
+        )
+
+
+def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
+    municipality = dealer.municipality
+    age = municipality.minimum_seller_age
+    return RegistrationRules(
+        dealer_kind=dealer.kind, minimum_seller_age=18 if age is None else age, now=now
+    )
+
+
+def validate_registration(payload, dealer: Dealer, *, now: datetime) -> dict:
+    """The registration as clean data, or InvalidEntry naming every bad field."""
+    if not isinstance(payload, dict):
+        raise InvalidEntry({"_schema": [Message("Send the registration as a JSON object.")]})
+    try:
+        return PurchaseIn(rules=rules_for(dealer, now)).load(payload)
+    except ValidationError as exc:
+        raise InvalidEntry(flatten_errors(exc.messages)) from None
+
+
+def register_purchase(
+    session: Session, dealer: Dealer, payload, *, now: datetime, user_id: int | None = None
+) -> Purchase:
+    """Validate and record one acquisition with its items (flushes, never commits)."""
+    ensure_active(dealer)
+    data = validate_registration(payload, dealer, now=now)
+    return record_registration(session, dealer, data, now=now, user_id=user_id)
+
+
+def record_registration(
+    session: Session, dealer: Dealer, data: dict, *, now: datetime, user_id: int | None = None
+) -> Purchase:
+    """Record validated registration data: number it, chain it, check every item."""
+    ensure_active(dealer)
+    municipality = dealer.municipality
+    head = chain.lock_head(session, dealer.id, new_sequence_number=True)
+    acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
+    acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
+    today = now.astimezone(AMSTERDAM).date()
+    deadline = registration_deadline(acquisition_date, municipality)
+    seller = _new_seller(data.get("seller"), dealer, now)
+    if seller is not None:
+        session.add(seller)
+    purchase = Purchase(
+        dealer_id=dealer.id,
+        sequence_number=head.sequence_number,
+        acquired_at=acquired_at,
+        acquisition_date=acquisition_date,
+        acquisition_type=data["acquisition_type"],
+        seller=seller,
+        recorded_at=now,
+        recorded_by_id=user_id,
+        late=today > deadline,
+        registration_deadline=deadline,
+        **chain.place(head),
+    )
+    session.add(purchase)
+    until = hold_until(acquisition_date, municipality)
+    status = ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE
+    items = [
+        _new_item(item, position, purchase, dealer, until, status, now)
+        for position, item in enumerate(data["items"])
+    ]
+    session.add_all(items)
+    chain.seal(session, head, purchase)
+    for item in items:
+        check_item(session, item, now=now)
+    if purchase.late:
+        open_task(
+            session,
+            dealer=dealer,
+            reason="late_registration",
+            now=now,
+            dedupe_key=f"purchase:{purchase.id}",
+            details=(
+                f"purchase {purchase.id} (sequence number {purchase.sequence_number}), "
+                f"acquired {acquisition_date.isoformat()}, registered {today.isoformat()}, "
+                f"deadline {deadline.isoformat()}"
+            ),
+        )
+    session.flush()
+    log.info(
+        "registered purchase %s for dealer %s",
+        purchase.id,
+        dealer.id,
+        extra={"purchase_id": purchase.id, "dealer_id": dealer.id},
+    )
+    return purchase
+
+
+def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> Seller | None:
+    if data is None:
+        return None
+    address = data["address"]
+    document = data["id_document"]
+    seller = Seller(
+        dealer_id=dealer.id,
+        name=data["name"],
+        birth_date=data["birth_date"],
+        street=address["street"],
+        house_number=address["house_number"],
+        postcode=address.get("postcode"),
+        city=address["city"],
+        country=address.get("country") or "NL",
+        id_document_type=document["type"],
+        id_document_number=document["number"],
+        id_document_country=document["issuing_country"],
+        created_at=now,
+    )
+    seller.data_hash = chain.digest(chain.seller_data(seller))
+    return seller
+
+
+def _new_item(data, position, purchase, dealer, until, status, now) -> Item:
+    item = Item(
+        purchase=purchase,
+        dealer_id=dealer.id,
+        position=position,
+        category=data["category"],
+        brand=data.get("brand"),
+        model=data.get("model"),
+        description=data.get("description"),
+        price_cents=data.get("price_cents"),
+        status=status.value,
+        hold_until=until,
+        created_at=now,
+    )
+    set_identifiers(item, data)
+    return item
+
+
+def set_identifiers(item: Item, data: dict) -> None:
+    """Keep identifiers as typed and in normalised form (what matching uses)."""
+    item.imei = data.get("imei")
+    item.imei_norm = normalize_imei(item.imei) or None if item.imei else None
+    item.serial_number = data.get("serial_number")
+    item.serial_norm = normalize_serial(item.serial_number) or None if item.serial_number else None
+    item.frame_number = data.get("frame_number")
+    item.frame_norm = normalize_frame(item.frame_number) or None if item.frame_number else None
+
+
+# -- sales ------------------------------------------------------------------------------------
+
+
+def sell_item(
+    session: Session, item: Item, payload, *, now: datetime, user_id: int | None = None
+) -> Sale:
+    """Record the sale of an item; StateConflict while it may not be sold (flushes)."""
+    dealer = item.purchase.dealer
+    ensure_active(dealer)
+    data = validate_sale(payload, item, now=now)
+    head = chain.lock_head(session, dealer.id, new_sequence_number=False)
+    session.refresh(item)  # the status as it is now that the dealer's register is locked
+    sold_on = data["sold_at"].astimezone(AMSTERDAM).date()
+    refuse_sale_if_not_allowed(item, sold_on)
+    if item.status == ItemStatus.HOLDING:
+        transition_item(item, ItemStatus.AVAILABLE)
+    transition_item(item, ItemStatus.SOLD)
+    buyer = data.get("buyer")
+    sale = Sale(
+        item=item,
+        dealer_id=dealer.id,
+        sold_at=data["sold_at"].astimezone(UTC),
+        price_cents=data["price_cents"],
+        buyer=buyer,
+        buyer_data_hash=None if buyer is None else chain.digest(buyer),
+        recorded_at=now,
+        recorded_by_id=user_id,
+        **chain.place(head),
+    )
+    session.add(sale)
+    chain.seal(session, head, sale)
+    return sale
+
+
+def refuse_sale_if_not_allowed(item: Item, sold_on) -> None:
+    status = ItemStatus(item.status)
+    if status == ItemStatus.POLICE_HOLD:
+        raise StateConflict(
+            Message(
+                "This item is on police hold: it may not be sold, changed or handed over "
+                "until the police release it."
+            )
+        )
+    if status == ItemStatus.SEIZED:
+        raise StateConflict(Message("This item was seized by the police; it cannot be sold."))
+    if status == ItemStatus.SOLD:
+        raise StateConflict(Message("This item is sold already."))
+    if status == ItemStatus.HOLDING and sold_on <= item.hold_until:
+        raise StateConflict(
+            Message(
+                "This item is in its holding period until %(until)s (inclusive); "
+                "it may be sold from %(first)s.",
+                until=item.hold_until.isoformat(),
+                first=first_sale_day(item.hold_until).isoformat(),
+            )
+        )
+
+
+def validate_sale(payload, item: Item, *, now: datetime) -> dict:
+    if not isinstance(payload, dict):
+        raise InvalidEntry({"_schema": [Message("Send the sale as a JSON object.")]})
+    errors: dict = {}
+    try:
+        data = SaleIn().load(payload)
+    except ValidationError as exc:
+        errors = exc.messages
+        data = exc.valid_data or {}
+    municipality = item.purchase.dealer.municipality
+    if municipality.buyer_required_on_sale and "buyer" not in errors and data.get("buyer") is None:
+        errors["buyer"] = [
+            Message("The municipality asks for the buyer's name and address on every sale.")
+        ]
+    sold_at = data.get("sold_at")
+    if sold_at is not None:
+        if sold_at > now + CLOCK_SKEW:
+            errors["sold_at"] = [Message("The sale cannot be in the future.")]
+        elif sold_at < aware(item.purchase.acquired_at):
+            errors["sold_at"] = [Message("The sale cannot be before the acquisition.")]
+    if errors:
+        raise InvalidEntry(flatten_errors(errors))
+    buyer = data.get("buyer")
+    if buyer is not None:
+        data["buyer"] = _plain_json(buyer)
+    return data
+
+
+def _plain_json(value):
+    """Dates as ISO text: what a JSON column stores and the chain hashes."""
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items() if v is not None}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

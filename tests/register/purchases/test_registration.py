@@ -1,0 +1,77 @@
+"""Registering an acquisition through the API: the entry, its number, its items."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from register.purchases.models import Item, Purchase, Seller
+
+from .helpers import IMEI_1, IMEI_2, bicycle, phone, purchase, register
+
+
+def test_a_registration_answers_201_with_its_sequence_number_and_items(api, make):
+    dealer_user = make.user("dealer")
+    body = register(api, dealer_user, purchase(items=[phone(), bicycle()]))
+    assert body["sequence_number"] == 1
+    assert body["recorded_at"].startswith("2026-11-27T10:00:00")
+    assert body["late"] is False
+    assert body["registration_deadline"] == "2026-11-30"
+    assert [i["status"] for i in body["items"]] == ["holding", "holding"]
+    assert body["items"][0]["hold_until"] == "2026-12-04"
+    assert body["items"][0]["imei"] == IMEI_1
+    assert body["seller"]["name"] == "Jan de Vries"
+
+
+def test_sequence_numbers_count_per_dealer(api, make):
+    first, second = make.user("dealer"), make.user("dealer")
+    assert register(api, first)["sequence_number"] == 1
+    assert register(api, first, purchase(items=[phone(IMEI_2)]))["sequence_number"] == 2
+    assert register(api, second)["sequence_number"] == 1
+
+
+def test_identifiers_are_kept_as_typed_and_normalised(api, make, session):
+    dealer_user = make.user("dealer")
+    body = register(
+        api,
+        dealer_user,
+        purchase(
+            items=[
+                phone("49-015420-323751-8", serial_number="f2l-xk 12"),
+                bicycle(frame="wbk 123-456x"),
+            ]
+        ),
+    )
+    first, second = body["items"]
+    assert first["imei"] == "49-015420-323751-8"
+    assert first["identifiers_normalized"]["imei"] == IMEI_1
+    assert first["identifiers_normalized"]["serial_number"] == "F2LXK12"
+    assert second["identifiers_normalized"]["frame_number"] == "WBK123456X"
+    item = session.get(Item, first["id"])
+    assert item.imei_norm == IMEI_1 and item.serial_norm == "F2LXK12"
+
+
+def test_the_seller_is_stored_with_the_normalised_postcode(api, make, session):
+    body = purchase()
+    body["seller"]["address"]["postcode"] = "1017gc"
+    register(api, make.user("dealer"), body)
+    seller = session.scalar(select(Seller))
+    assert seller.postcode == "1017 GC"
+    assert seller.data_hash
+
+
+def test_a_dealer_reads_its_own_entry_and_gets_404_for_another_dealers(api, make):
+    owner, other = make.user("dealer"), make.user("dealer")
+    body = register(api, owner)
+    assert api.get(f"/api/v1/purchases/{body['id']}", as_=owner).status_code == 200
+    response = api.get(f"/api/v1/purchases/{body['id']}", as_=other)
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+
+
+def test_a_dealer_lists_only_its_own_register(api, make, session):
+    owner, other = make.user("dealer"), make.user("dealer")
+    register(api, owner)
+    register(api, other)
+    page = api.get("/api/v1/purchases", as_=owner).json
+    assert page["total"] == 1
+    assert session.scalar(select(func.count()).select_from(Purchase)) == 2
