@@ -28,6 +28,7 @@ def make_purchase(
     purchase = Purchase(
         dealer_id=dealer.id,
         sequence_number=dealer.last_sequence_number,
+        chain_position=dealer.last_sequence_number,  # these dealers have no corrections/sales
         acquired_at=recorded_at,
         acquisition_date=acquisition_date,
         acquisition_type="purchase",
