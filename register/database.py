@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -12,6 +12,19 @@ from .extensions import all_metadata, db
 # On SQLite a read transaction that later writes fails at once (SQLITE_BUSY, no waiting) when
 # another process wrote in between; BEGIN IMMEDIATE instead waits for the lock (busy_timeout).
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (an audited read): on SQLite it begins IMMEDIATE too."""
+    view.writes_on_read = True
+    return view
+
+
+def _request_may_write() -> bool:
+    if request.method not in _READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "writes_on_read", False))
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -31,7 +44,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if has_request_context() and request.method in _READ_METHODS:
+        if has_request_context() and not _request_may_write():
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

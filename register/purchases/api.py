@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from ..accounts.authz import require_role
 from ..apiutil import NON_JSON_ENDPOINTS, PageArgs, page_schema, paginate
 from ..clock import clock
+from ..database import writes_on_read
 from ..dealers.models import Dealer
 from ..errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE, abort_problem
 from ..extensions import db
@@ -92,6 +93,7 @@ def create_purchase():
 
 
 @blp.route("/purchases", methods=["GET"])
+@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurchaseListArgs, location="query")
 @blp.arguments(PageArgs, location="query")
@@ -112,6 +114,7 @@ def list_purchases(args, page_args):
 
 
 @blp.route("/purchases/<int:purchase_id>", methods=["GET"])
+@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurposeArgs, location="query")
 @blp.response(200, PurchaseOut)
@@ -153,6 +156,7 @@ def create_correction(purchase_id: int):
 
 
 @blp.route("/items/<int:item_id>", methods=["GET"])
+@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurposeArgs, location="query")
 @blp.response(200, ItemHistoryOut)

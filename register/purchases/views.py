@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from ..accounts.authz import web_role_required
 from ..apiutil import paginate
 from ..clock import AMSTERDAM, clock
+from ..database import writes_on_read
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..timeutil import aware
@@ -112,6 +113,7 @@ def _purpose_or_none() -> str | None:
 
 
 @bp.route("/purchases")
+@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def register_list():
     args = PurchaseListArgs().load(_clean_args(request.args))
@@ -148,6 +150,7 @@ def _clean_args(raw) -> dict:
 
 
 @bp.route("/purchases/<int:purchase_id>")
+@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def purchase_detail(purchase_id: int):
     purpose = _purpose_or_none()
@@ -163,6 +166,7 @@ def purchase_detail(purchase_id: int):
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def item_detail(item_id: int):
     purpose = _purpose_or_none()
