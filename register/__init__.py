@@ -67,7 +67,10 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(
+            db.engine,
+            immediate_outside_requests=app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"],
+        )
     migrate.init_app(
         app,
         db,

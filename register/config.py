@@ -12,6 +12,9 @@ import os
 import secrets
 from pathlib import Path
 
+# SQLite: transactions outside requests (CLI, worker) take the write lock when they begin.
+SQLITE_IMMEDIATE_OUTSIDE_REQUESTS = True
+
 # Web session and CSRF.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

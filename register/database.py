@@ -27,7 +27,13 @@ def _request_may_write() -> bool:
     return bool(getattr(view, "writes_on_read", False))
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True) -> None:
+    """WAL, foreign keys and a busy timeout; BEGIN IMMEDIATE wherever a write may follow.
+
+    Outside requests (CLI commands, the worker) every transaction may write, so it begins
+    IMMEDIATE unless ``immediate_outside_requests`` is off (the test suite turns it off for
+    the test's own session, which only prepares and inspects data).
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -44,10 +50,11 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if has_request_context() and not _request_may_write():
-            connection.exec_driver_sql("BEGIN")
+        if has_request_context():
+            immediate = _request_may_write()
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            immediate = immediate_outside_requests
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_all() -> None:

@@ -43,6 +43,9 @@ def base_config(database_uri: str, clock: FakeClock | None = None, **overrides) 
         "POLICE_WEBHOOK_URL": "http://127.0.0.1:9/webhook",
         "POLICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SERVER_NAME": None,
+        # The test's own session only prepares and inspects data: let its reads not hold
+        # SQLite's write lock while requests (or a live server's threads) want it.
+        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False,
     }
     if clock is not None:
         config["CLOCK"] = clock

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from register.extensions import db
-from tests.register.purchases.helpers import purchase, register
+from tests.register.purchases.helpers import purchase
 
 
 @pytest.fixture
@@ -44,21 +44,23 @@ def begins(app):
 def test_writes_and_audited_reads_begin_immediate_and_plain_reads_do_not(
     api, make, session, begins
 ):
-    dealer_user = make.user("dealer")
-    police = make.user("police")
-    officer = make.user("enforcement")
-    api.headers(officer)  # its token is made now, outside the requests measured below
-    purchase_id = register(api, dealer_user, purchase())["id"]
-    session.commit()
+    dealer, police, officer = (
+        api.headers(make.user(role)) for role in ("dealer", "police", "enforcement")
+    )
+    client = api.client
+    purchase_id = client.post("/api/v1/purchases", json=purchase(), headers=dealer).json["id"]
 
-    begins.clear()
-    api.post("/api/v1/purchases", json=purchase(), as_=dealer_user)
-    assert begins and set(begins) == {"BEGIN IMMEDIATE"}
+    def begins_of(call):
+        session.commit()  # the test's own session holds no transaction into the request
+        begins.clear()
+        response = call()
+        assert response.status_code < 300, response.json
+        return set(begins)
 
-    begins.clear()
-    api.get(f"/api/v1/purchases/{purchase_id}?purpose=case 2026-17", as_=police)
-    assert begins and set(begins) == {"BEGIN IMMEDIATE"}
-
-    begins.clear()
-    api.get("/api/v1/inspections/tasks", as_=officer)
-    assert begins and set(begins) == {"BEGIN"}
+    assert begins_of(lambda: client.post("/api/v1/purchases", json=purchase(), headers=dealer)) == {
+        "BEGIN IMMEDIATE"
+    }
+    assert begins_of(
+        lambda: client.get(f"/api/v1/purchases/{purchase_id}?purpose=case 17", headers=police)
+    ) == {"BEGIN IMMEDIATE"}
+    assert begins_of(lambda: client.get("/api/v1/inspections/tasks", headers=officer)) == {"BEGIN"}
