@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -52,6 +52,18 @@ class TheftReported:
     retroactive_hits: int
 
 
+def utc(value: datetime) -> datetime:
+    """Stored in UTC: SQLite keeps no offset, so a local time would be stored as if UTC."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A timestamp read back from the database (SQLite's are naive), as UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _clean(value) -> str | None:
     if value is None:
         return None
@@ -86,13 +98,13 @@ def check_report(data: Mapping) -> dict[str, list[str]]:
 def _report_row(data: Mapping, now: datetime) -> dict:
     row = {name: _clean(data.get(name)) for name in _TEXT_FIELDS}
     row.update(
-        reported_at=data["reported_at"],
+        reported_at=utc(data["reported_at"]),
         brand_norm=normalize_brand(row["brand"]) or None,
         imei_norm=normalize("imei", row["imei"]) or None,
         serial_norm=normalize("serial_number", row["serial_number"]) or None,
         frame_norm=normalize("frame_number", row["frame_number"]) or None,
         status=ReportStatus.ACTIVE.value,
-        created_at=now,
+        created_at=utc(now),
     )
     return row
 

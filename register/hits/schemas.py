@@ -8,6 +8,14 @@ from stolen_db.matching import MATCH_KINDS
 from stolen_db.normalize import IDENTIFIER_TYPES
 
 from ..apiutil import PageArgs
+from ..timeutil import aware
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored timestamp with its offset (SQLite hands timestamps back without one)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(aware(value), attr, obj, **kwargs)
 
 
 class HitArgs(PageArgs):
@@ -35,7 +43,7 @@ class HitItemOut(Schema):
     serial_number = fields.String(allow_none=True)
     frame_number = fields.String(allow_none=True)
     status = fields.String()
-    registered_at = fields.AwareDateTime(attribute="created_at")
+    registered_at = UtcDateTime(attribute="created_at")
 
 
 class HitDealerOut(Schema):
@@ -50,7 +58,7 @@ class HitReportOut(Schema):
     id = fields.Integer()
     report_number = fields.String()
     status = fields.String()
-    reported_at = fields.AwareDateTime()
+    reported_at = UtcDateTime()
     category = fields.String()
     brand = fields.String(allow_none=True)
     model = fields.String(allow_none=True)
@@ -58,7 +66,7 @@ class HitReportOut(Schema):
 
 class HitOut(Schema):
     id = fields.Integer()
-    created_at = fields.AwareDateTime()
+    created_at = UtcDateTime()
     trigger = fields.String(validate=validate.OneOf(("registration", "theft_report")))
     match = fields.Function(
         lambda hit: MatchOut().dump(
