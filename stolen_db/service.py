@@ -95,7 +95,8 @@ def check_report(data: Mapping) -> dict[str, list[str]]:
     return errors
 
 
-def _report_row(data: Mapping, now: datetime) -> dict:
+def report_row(data: Mapping, now: datetime) -> dict:
+    """The stored columns of a report: as typed, normalised, and its status."""
     row = {name: _clean(data.get(name)) for name in _TEXT_FIELDS}
     row.update(
         reported_at=utc(data["reported_at"]),
@@ -133,7 +134,7 @@ def report_theft(
     errors = check_report(data)
     if errors:
         raise ReportRefused(errors)
-    row = _report_row(data, now)
+    row = report_row(data, now)
     duplicate = session.scalar(
         select(StolenReport.id).where(StolenReport.report_number == row["report_number"])
     )
@@ -173,7 +174,7 @@ def add_reports_bulk(session: Session, reports: Iterable[Mapping], *, now: datet
 
     For generated data sets only; real reports go through ``report_theft``.
     """
-    rows = [_report_row(data, now) for data in reports]
+    rows = [report_row(data, now) for data in reports]
     if not rows:
         return 0
     ids = session.scalars(
