@@ -32,9 +32,14 @@ def placeholders(count: int) -> str:
 def fetch_all(session: Session, sql: str, params: Sequence) -> list[tuple]:
     """Rows of ``sql`` (``?`` placeholders) in the session's transaction."""
     connection = session.connection()
-    cursor = connection.connection.cursor()
+    sql = _for_paramstyle(sql, connection.dialect.paramstyle)
+    driver = connection.connection.driver_connection
+    execute = getattr(driver, "execute", None)
+    if execute is not None:  # sqlite3 and psycopg: a cursor made and run in one call
+        return execute(sql, tuple(params)).fetchall()
+    cursor = driver.cursor()
     try:
-        cursor.execute(_for_paramstyle(sql, connection.dialect.paramstyle), tuple(params))
+        cursor.execute(sql, tuple(params))
         return cursor.fetchall()
     finally:
         cursor.close()

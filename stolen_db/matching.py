@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -62,8 +63,7 @@ class Identifiers:
         ]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """Why a good matches a stolen report: the explained result of matching."""
 
     report_id: int
@@ -73,8 +73,7 @@ class Match:
     confidence: float
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     """How two goods' identifiers match: the strongest tier over their identifiers."""
 
     kind: str
@@ -171,33 +170,52 @@ def _by_keys_sql(count: int) -> str:
     )
 
 
+_STORED = {"imei": 3, "serial_number": 4, "frame_number": 5}  # column of the typed value
+
+
+def _keep(best: dict[int, Match], match: Match) -> None:
+    current = best.get(match.report_id)
+    if current is None or match.confidence > current.confidence:
+        best[match.report_id] = match
+
+
 def find_matches(
     session: Session, identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS
 ) -> list[Match]:
-    """Every active stolen report that ``identifiers`` match, strongest match per report."""
+    """Every active stolen report that ``identifiers`` match, strongest match per report,
+    strongest first."""
     tiers = tuple(tiers)
     session.flush()  # the lookups below read through the session's connection
-    candidates: dict[int, tuple] = {}
+    best: dict[int, Match] = {}
+    typed = identifiers.typed()
     if "exact" in tiers or "normalized" in tiers:
-        for identifier_type, value in identifiers.typed():
+        brand = normalize_brand(identifiers.brand)
+        for identifier_type, value in typed:
             norm = normalize(identifier_type, value)
-            if norm:
-                for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
-                    candidates[row[0]] = row
+            if not norm:
+                continue
+            for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
+                # The index found the normalised form: only exact-or-not is left to tell.
+                if identifier_type == "frame_number" and brand and row[2]:
+                    if normalize_brand(row[2]) not in ("", brand):
+                        continue
+                exact = value.strip() == row[_STORED[identifier_type]].strip()
+                kind = "exact" if exact and "exact" in tiers else "normalized"
+                if kind not in tiers:
+                    continue
+                _keep(best, Match(row[0], row[1], kind, identifier_type, CONFIDENCE[kind]))
     if "lookalike" in tiers or "near" in tiers:
         keys = query_keys(identifiers, tiers)
         if keys:
             for row in fetch_all(session, _by_keys_sql(len(keys)), tuple(keys)):
-                candidates[row[0]] = row
-    matches = []
-    for report_id, report_number, brand, imei, serial, frame in candidates.values():
-        why = explain(identifiers, Identifiers(imei, serial, frame, brand), tiers)
-        if why is not None:
-            matches.append(
-                Match(report_id, report_number, why.kind, why.identifier_type, why.confidence)
-            )
-    matches.sort(key=lambda m: (-m.confidence, m.report_id))
-    return matches
+                report_id, report_number, brand, imei, serial, frame = row
+                current = best.get(report_id)
+                if current is not None and current.confidence >= CONFIDENCE["lookalike"]:
+                    continue  # a key match cannot beat it
+                why = explain(identifiers, Identifiers(imei, serial, frame, brand), tiers)
+                if why is not None:
+                    _keep(best, Match(report_id, report_number, *why))
+    return sorted(best.values(), key=lambda m: (-m.confidence, m.report_id))
 
 
 _PUBLIC_SQL = (
