@@ -196,9 +196,12 @@ def find_matches(
                 continue
             for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
                 # The index found the normalised form: only exact-or-not is left to tell.
-                if identifier_type == "frame_number" and brand and row[2]:
-                    if normalize_brand(row[2]) not in ("", brand):
-                        continue
+                if (
+                    identifier_type == "frame_number"
+                    and brand
+                    and normalize_brand(row[2]) not in ("", brand)
+                ):
+                    continue  # frame numbers repeat between brands
                 exact = value.strip() == row[_STORED[identifier_type]].strip()
                 kind = "exact" if exact and "exact" in tiers else "normalized"
                 if kind not in tiers:
