@@ -91,9 +91,17 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
 
     from .accounts.authz import require_role, web_role_required
+    from .clock import utcnow
+    from .hits.service import retroactive_hits
 
     stolen_db.init_app(
-        app, session=db.session, require_role=require_role, require_web_role=web_role_required
+        app,
+        session=db.session,
+        require_role=require_role,
+        require_web_role=web_role_required,
+        find_registered_matches=retroactive_hits,
+        limiter=limiter,
+        now=utcnow,
     )
     notifications.init_app(app, session=db.session, require_web_role=web_role_required)
 
@@ -126,6 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     from .dealers import api as dealers_api
     from .dealers import views as dealers_views
     from .extensions import api, csrf
+    from .hits import api as hits_api
+    from .hits import views as hits_views
     from .inspections import api as inspections_api
     from .inspections import views as inspections_views
     from .purchases import api as purchases_api
@@ -142,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
         dealers_api,
         inspections_api,
         reports_api,
+        hits_api,
     ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
@@ -155,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         dealers_views.bp,
         inspections_views.bp,
         reports_views.bp,
+        hits_views.bp,
         notifications.views.bp,
     ):
         app.register_blueprint(blueprint)

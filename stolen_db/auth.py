@@ -9,6 +9,8 @@ from functools import wraps
 
 from flask import current_app
 
+from .context import session  # noqa: F401  (kept for callers of stolen_db.auth.session)
+
 
 def _wrap(kind: str, roles: tuple[str, ...]):
     def decorator(view):
@@ -30,7 +32,3 @@ def api_roles(*roles: str):
 def web_roles(*roles: str):
     """Web page for these roles (login session)."""
     return _wrap("require_web_role", roles)
-
-
-def session():
-    return current_app.extensions["stolen_db"]["session"]

@@ -1,21 +1,44 @@
-"""Matching register items against active stolen reports.
+"""Matching goods against active stolen reports, with an explained result.
 
-This is the interface the register uses. Tiers, strongest first: ``exact`` (the identifier
-as typed equals the report's), ``normalized`` (equal after normalisation), ``lookalike``
-(equal after folding look-alike characters), ``near`` (one edit apart, same brand).
+This is the interface the register uses. Tiers, strongest first, with their confidence
+(``CONFIDENCE``, the one place these numbers live):
+
+=============  ==========  ==========================================================
+kind           confidence  the identifier ...
+=============  ==========  ==========================================================
+``exact``      1.0         as typed (outer spaces aside) equals the report's
+``normalized`` 0.98        equals the report's after normalisation (``stolen_db.normalize``)
+``lookalike``  0.9         equals after also folding look-alike characters (O/0, I/L/|/1,
+                           S/5, Z/2, B/8)
+``near``       0.75        is one edit (insertion, deletion, substitution, swap of two
+                           neighbours) from the report's look-alike key; both keys have at
+                           least 6 characters and both goods have the same brand
+=============  ==========  ==========================================================
+
+Identifiers match within their type (an IMEI against IMEIs, ...). A frame number is only
+unique per bicycle brand, so a frame number never matches a report of another brand (a
+missing brand on either side does not stop it). A withdrawn report never matches.
+
+Every tier is an index lookup: the exact and normalised tiers on the indexed ``*_norm``
+columns, the look-alike and near tiers on the keys of ``stolen_db.keys``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import StolenReport
-from .normalize import normalize
+from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
+from .lookup import fetch_all, placeholders
+from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
+CONFIDENCE = {"exact": 1.0, "normalized": 0.98, "lookalike": 0.9, "near": 0.75}
+# The public check answers on these tiers only (API.md): never a look-alike or near match.
+PUBLIC_TIERS = ("exact", "normalized")
 
 
 @dataclass(frozen=True)
@@ -36,13 +59,12 @@ class Identifiers:
                 ("serial_number", self.serial_number),
                 ("frame_number", self.frame_number),
             )
-            if value
+            if value and value.strip()
         ]
 
 
-@dataclass(frozen=True)
-class Match:
-    """Why an item matches a stolen report: the explained result of matching."""
+class Match(NamedTuple):
+    """Why a good matches a stolen report: the explained result of matching."""
 
     report_id: int
     report_number: str
@@ -51,33 +73,190 @@ class Match:
     confidence: float
 
 
-_NORM_COLUMN = {
-    "imei": StolenReport.imei_norm,
-    "serial_number": StolenReport.serial_norm,
-    "frame_number": StolenReport.frame_norm,
+class Explanation(NamedTuple):
+    """How two goods' identifiers match: the strongest tier over their identifiers."""
+
+    kind: str
+    identifier_type: str
+    confidence: float
+
+
+def _brands_conflict(a: str | None, b: str | None) -> bool:
+    na, nb = normalize_brand(a), normalize_brand(b)
+    return bool(na and nb and na != nb)
+
+
+def _tier(identifier_type: str, q: str, c: str, same_brand: bool, tiers) -> str | None:
+    if "exact" in tiers and q.strip() == c.strip():
+        return "exact"
+    if "normalized" in tiers:
+        nq = normalize(identifier_type, q)
+        if nq and nq == normalize(identifier_type, c):
+            return "normalized"
+    if "lookalike" in tiers or "near" in tiers:
+        lq, lc = lookalike(identifier_type, q), lookalike(identifier_type, c)
+        if not lq or not lc:
+            return None
+        if "lookalike" in tiers and lq == lc:
+            return "lookalike"
+        if (
+            "near" in tiers
+            and same_brand
+            and len(lq) >= NEAR_MIN_LENGTH
+            and len(lc) >= NEAR_MIN_LENGTH
+            and lq != lc
+            and edit_distance_at_most_one(lq, lc)
+        ):
+            return "near"
+    return None
+
+
+def explain(
+    query: Identifiers, candidate: Identifiers, tiers: Iterable[str] = MATCH_KINDS
+) -> Explanation | None:
+    """The strongest way ``query`` matches ``candidate`` within ``tiers``, or None."""
+    tiers = tuple(tiers)
+    qb, cb = normalize_brand(query.brand), normalize_brand(candidate.brand)
+    same_brand = bool(qb) and qb == cb
+    best: Explanation | None = None
+    for identifier_type, q in query.typed():
+        c = getattr(candidate, identifier_type)
+        if not c or not c.strip():
+            continue
+        if identifier_type == "frame_number" and _brands_conflict(query.brand, candidate.brand):
+            continue
+        kind = _tier(identifier_type, q, c, same_brand, tiers)
+        if kind is None:
+            continue
+        if best is None or CONFIDENCE[kind] > best.confidence:
+            best = Explanation(kind, identifier_type, CONFIDENCE[kind])
+    return best
+
+
+def query_keys(identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS) -> set[int]:
+    """The index keys that find every look-alike / near candidate of ``identifiers``."""
+    tiers = tuple(tiers)
+    brand = normalize_brand(identifiers.brand)
+    keys: set[int] = set()
+    for identifier_type, value in identifiers.typed():
+        look = lookalike(identifier_type, value)
+        if not look:
+            continue
+        if "lookalike" in tiers:
+            keys.add(lookalike_index_key(identifier_type, look))
+        if "near" in tiers:
+            keys |= near_index_keys(identifier_type, brand, look)
+    return keys
+
+
+# Fixed SQL text: only constants and ``?`` placeholders are put together here (hence S608).
+_REPORT_COLUMNS = "r.id, r.report_number, r.brand, r.imei, r.serial_number, r.frame_number"
+_BY_NORM = {
+    identifier_type: f"SELECT {_REPORT_COLUMNS} FROM stolen_reports r "  # noqa: S608
+    f"WHERE r.{column} = ? AND r.status = 'active'"
+    for identifier_type, column in (
+        ("imei", "imei_norm"),
+        ("serial_number", "serial_norm"),
+        ("frame_number", "frame_norm"),
+    )
 }
 
 
-def find_matches(session: Session, identifiers: Identifiers) -> list[Match]:
-    """Every active stolen report that ``identifiers`` match, strongest match per report."""
-    # Foundation version: exact and normalised tiers. The Stop Heling issue adds the others.
-    matches: dict[int, Match] = {}
-    for kind, typed in identifiers.typed():
-        norm = normalize(kind, typed)
-        if not norm:
-            continue
-        rows = session.scalars(
-            select(StolenReport).where(_NORM_COLUMN[kind] == norm, StolenReport.status == "active")
-        )
-        for report in rows:
-            exact = getattr(report, kind) == typed
-            match = Match(
-                report_id=report.id,
-                report_number=report.report_number,
-                kind="exact" if exact else "normalized",
-                identifier_type=kind,
-                confidence=1.0 if exact else 0.98,
-            )
-            if report.id not in matches or match.confidence > matches[report.id].confidence:
-                matches[report.id] = match
-    return list(matches.values())
+def _by_keys_sql(count: int) -> str:
+    return (
+        f"SELECT {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
+        "JOIN stolen_reports r ON r.id = k.report_id "
+        f"WHERE k.key IN ({placeholders(count)}) AND r.status = 'active'"
+    )
+
+
+_STORED = {"imei": 3, "serial_number": 4, "frame_number": 5}  # column of the typed value
+
+
+def _keep(best: dict[int, Match], match: Match) -> None:
+    current = best.get(match.report_id)
+    if current is None or match.confidence > current.confidence:
+        best[match.report_id] = match
+
+
+def find_matches(
+    session: Session, identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS
+) -> list[Match]:
+    """Every active stolen report that ``identifiers`` match, strongest match per report,
+    strongest first."""
+    tiers = tuple(tiers)
+    session.flush()  # the lookups below read through the session's connection
+    best: dict[int, Match] = {}
+    typed = identifiers.typed()
+    if "exact" in tiers or "normalized" in tiers:
+        brand = normalize_brand(identifiers.brand)
+        for identifier_type, value in typed:
+            norm = normalize(identifier_type, value)
+            if not norm:
+                continue
+            for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
+                # The index found the normalised form: only exact-or-not is left to tell.
+                if (
+                    identifier_type == "frame_number"
+                    and brand
+                    and normalize_brand(row[2]) not in ("", brand)
+                ):
+                    continue  # frame numbers repeat between brands
+                exact = value.strip() == row[_STORED[identifier_type]].strip()
+                kind = "exact" if exact and "exact" in tiers else "normalized"
+                if kind not in tiers:
+                    continue
+                _keep(best, Match(row[0], row[1], kind, identifier_type, CONFIDENCE[kind]))
+    if "lookalike" in tiers or "near" in tiers:
+        keys = query_keys(identifiers, tiers)
+        if keys:
+            for row in fetch_all(session, _by_keys_sql(len(keys)), tuple(keys)):
+                report_id, report_number, brand, imei, serial, frame = row
+                current = best.get(report_id)
+                if current is not None and current.confidence >= CONFIDENCE["lookalike"]:
+                    continue  # a key match cannot beat it
+                why = explain(identifiers, Identifiers(imei, serial, frame, brand), tiers)
+                if why is not None:
+                    _keep(best, Match(report_id, report_number, *why))
+    return sorted(best.values(), key=lambda m: (-m.confidence, m.report_id))
+
+
+_PUBLIC_SQL = (
+    "SELECT id FROM stolen_reports WHERE imei_norm = ? AND status = 'active' "
+    "UNION ALL SELECT id FROM stolen_reports WHERE serial_norm = ? AND status = 'active' "
+    "UNION ALL SELECT id FROM stolen_reports WHERE frame_norm = ? AND status = 'active' "
+    "AND (? = '' OR brand_norm IS NULL OR brand_norm = '' OR brand_norm = ?)"
+)
+
+
+def is_reported_stolen(session: Session, identifier: str, brand: str | None = None) -> bool:
+    """The public check: does an active report carry this identifier (exact/normalised)?
+
+    The public does not say which kind of identifier it typed, so the normalised text is
+    looked up as an IMEI (when it was typed without letters), a serial number and a frame
+    number. A brand, when given, only narrows frame numbers (unique per brand).
+    """
+    norm = normalize("serial_number", identifier)
+    if not norm:
+        return False
+    # An IMEI is digits; text with letters is not an IMEI, even if it contains 15 digits.
+    imei = normalize("imei", identifier) if norm.isdigit() else ""
+    brand_norm = normalize_brand(brand)
+    # '-' is never a normalised identifier: no IMEI lookup for text with letters.
+    rows = fetch_all(session, _PUBLIC_SQL, (imei or "-", norm, norm, brand_norm, brand_norm))
+    return bool(rows)
+
+
+__all__ = [
+    "CONFIDENCE",
+    "IDENTIFIER_TYPES",
+    "MATCH_KINDS",
+    "PUBLIC_TIERS",
+    "Explanation",
+    "Identifiers",
+    "Match",
+    "explain",
+    "find_matches",
+    "is_reported_stolen",
+    "query_keys",
+]

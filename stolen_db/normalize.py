@@ -1,6 +1,14 @@
 """Identifier normalisation: one function per identifier kind.
 
-The register keeps what was typed and these normalised forms. Matching works on the forms.
+The register keeps what was typed and these normalised forms. Matching works on the forms:
+
+- ``normalize_imei``: digits only. A 15-digit IMEI with a wrong check digit is *not* fixed
+  here; ``is_valid_imei`` tells, and the police API refuses it.
+- ``normalize_serial`` / ``normalize_frame``: upper case, every character that is not a
+  letter or digit removed.
+- ``lookalike_key``: a separate key that also folds the characters people confuse when they
+  read or type a stamped or printed number (O→0; I, L, |→1; S→5; Z→2; B→8).
+- ``normalize_brand``: brands compare case- and punctuation-blind ("Gazelle" = "GAZELLE").
 """
 
 from __future__ import annotations
@@ -11,42 +19,70 @@ from stdnum import imei as stdnum_imei
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")
 _NON_DIGIT = re.compile(r"[^0-9]")
+_NON_WORD = re.compile(r"[\W_]", re.UNICODE)
 
 # Characters that people confuse when reading or typing a stamped or printed number.
-_LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1", "S": "5", "Z": "2", "B": "8"})
+LOOKALIKE_FOLDS = {"O": "0", "I": "1", "L": "1", "|": "1", "S": "5", "Z": "2", "B": "8"}
+_LOOKALIKE = str.maketrans(LOOKALIKE_FOLDS)
 
 IDENTIFIER_TYPES = ("imei", "serial_number", "frame_number")
 
 
-def normalize_imei(value: str) -> str:
+def normalize_imei(value: str | None) -> str:
     """Digits only: '35-209900-176148-1' and '352099001761481' are the same IMEI."""
     return _NON_DIGIT.sub("", value or "")
 
 
-def is_valid_imei(value: str) -> bool:
+def is_valid_imei(value: str | None) -> bool:
     """A 15-digit IMEI with a correct Luhn check digit (after normalisation)."""
     digits = normalize_imei(value)
     return len(digits) == 15 and stdnum_imei.is_valid(digits)
 
 
-def normalize_serial(value: str) -> str:
-    """Upper case with every character that is not a letter or digit removed."""
+def normalize_serial(value: str | None) -> str:
+    """Upper case with every character that is not a letter or digit (A-Z, 0-9) removed."""
     return _NON_ALNUM.sub("", (value or "").upper())
 
 
-normalize_frame = normalize_serial
+def normalize_frame(value: str | None) -> str:
+    """Frame numbers are stamped letters and digits: normalised as serial numbers are."""
+    return normalize_serial(value)
 
 
-def lookalike_key(normalized: str) -> str:
-    """Fold the characters people confuse (O→0, I/L/|→1, S→5, Z→2, B→8)."""
-    # '|' is stripped by normalisation; fold the raw upper-cased text for it first.
-    return _NON_ALNUM.sub("", (normalized or "").upper().translate(_LOOKALIKE))
+def lookalike_key(value: str | None) -> str:
+    """The typed text with look-alike characters folded, then normalised as a serial number.
+
+    Takes the text *as typed*: '|' is a look-alike of '1' but normalisation removes it, so
+    the folding comes first.
+    """
+    return _NON_ALNUM.sub("", (value or "").upper().translate(_LOOKALIKE))
 
 
-def normalize(identifier_type: str, value: str) -> str:
+def lookalike_imei(value: str | None) -> str:
+    """An IMEI typed with look-alike letters ('35209900176I481'): folded, then digits only."""
+    return _NON_DIGIT.sub("", (value or "").upper().translate(_LOOKALIKE))
+
+
+def normalize_brand(value: str | None) -> str:
+    """Case-blind, without spaces and punctuation: 'Van Moof' = 'VANMOOF' = 'vanmoof'."""
+    return _NON_WORD.sub("", (value or "").casefold())
+
+
+def normalize(identifier_type: str, value: str | None) -> str:
     """Normalise ``value`` as an identifier of ``identifier_type``."""
     if identifier_type == "imei":
         return normalize_imei(value)
-    if identifier_type in ("serial_number", "frame_number"):
+    if identifier_type == "serial_number":
         return normalize_serial(value)
+    if identifier_type == "frame_number":
+        return normalize_frame(value)
+    raise ValueError(f"unknown identifier type {identifier_type!r}")
+
+
+def lookalike(identifier_type: str, value: str | None) -> str:
+    """The look-alike key of ``value`` as an identifier of ``identifier_type``."""
+    if identifier_type == "imei":
+        return lookalike_imei(value)
+    if identifier_type in ("serial_number", "frame_number"):
+        return lookalike_key(value)
     raise ValueError(f"unknown identifier type {identifier_type!r}")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stolen_db.models import StolenReport
@@ -36,4 +44,22 @@ class Hit(db.Model):
     outbox_event_id: Mapped[int | None] = mapped_column()
 
     item = relationship("Item", lazy="joined")
+    dealer = relationship("Dealer", lazy="joined")
     stolen_report = relationship(StolenReport, lazy="joined")
+
+
+class ItemIdentifierKey(db.Model):
+    """The look-alike and near keys of a registered item's identifiers (``stolen_db.keys``).
+
+    Written when the item is checked at registration; a new theft report looks its own keys
+    up here, so retroactive look-alike and near matching is an index lookup too. The primary
+    key (key, item_id) is that index; on SQLite the table is stored WITHOUT ROWID.
+    """
+
+    __tablename__ = "item_identifier_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id"), primary_key=True, autoincrement=False
+    )
