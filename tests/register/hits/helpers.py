@@ -33,6 +33,7 @@ def register_item(
     purchase = Purchase(
         dealer_id=dealer.id,
         sequence_number=dealer.last_sequence_number,
+        chain_position=dealer.last_sequence_number,  # no corrections or sales in these tests
         acquired_at=now,
         acquisition_date=now.date(),
         acquisition_type="purchase",

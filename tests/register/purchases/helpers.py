@@ -67,27 +67,27 @@ def register(api, dealer_user, body=None):
     return response.json
 
 
-def stolen_report(session, *, imei=None, serial_number=None, frame_number=None, number="PL-1"):
-    """An active stolen report, stored directly (the Stop Heling side is not under test)."""
+def stolen_report(
+    session, *, imei=None, serial_number=None, frame_number=None, number="PL-1", brand=None
+):
+    """An active stolen report, recorded through Stop Heling's own service."""
     from register.clock import utcnow
-    from stolen_db.models import StolenReport
-    from stolen_db.normalize import normalize_imei, normalize_serial
+    from stolen_db.service import report_theft
 
-    report = StolenReport(
-        report_number=number,
-        reported_at=utcnow(),
-        category="phone",
-        brand="Apple",
-        imei=imei,
-        imei_norm=normalize_imei(imei) if imei else None,
-        serial_number=serial_number,
-        serial_norm=normalize_serial(serial_number) if serial_number else None,
-        frame_number=frame_number,
-        frame_norm=normalize_serial(frame_number) if frame_number else None,
-        description="stolen from a house in Amsterdam-Oost, victim J. Jansen",
-        status="active",
-        created_at=utcnow(),
+    category = "bicycle" if frame_number else "phone"
+    result = report_theft(
+        session,
+        {
+            "report_number": number,
+            "reported_at": utcnow(),
+            "category": category,
+            "brand": brand or ("Gazelle" if frame_number else "Apple"),
+            "imei": imei,
+            "serial_number": serial_number,
+            "frame_number": frame_number,
+            "description": "stolen from a house in Amsterdam-Oost, victim J. Jansen",
+        },
+        now=utcnow(),
     )
-    session.add(report)
     session.commit()
-    return report
+    return result.report

@@ -165,6 +165,13 @@ class TestHashChain:
         register(api, user)
         last = register(api, user, purchase(items=[phone(IMEI_2)]))
         with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM item_identifier_keys WHERE item_id IN "
+                    "(SELECT id FROM items WHERE purchase_id = :id)"
+                ),
+                {"id": last["id"]},
+            )
             conn.execute(text("DELETE FROM items WHERE purchase_id = :id"), {"id": last["id"]})
             conn.execute(text("DELETE FROM purchases WHERE id = :id"), {"id": last["id"]})
         result = run(app, "verify-register")
