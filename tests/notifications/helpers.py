@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
@@ -96,22 +101,25 @@ class EventRef:
     payload: dict
 
 
-def add_events(session, clock, count: int, *, event_type: str = "hit.created") -> list[EventRef]:
+def add_events(
+    session, clock, count: int, *, event_type: str = "hit.created", now: datetime | None = None
+) -> list[EventRef]:
     """``count`` committed events with API.md-shaped payloads.
 
     Returns plain references and leaves no transaction open: on SQLite an open transaction
     of the test's session would hold the write lock the worker needs.
     """
+    now = now or clock.now()
     events = [
         enqueue(
             session,
             event_type,
             {
                 "type": event_type,
-                "timestamp": clock.now().isoformat(),
+                "timestamp": now.isoformat(),
                 "data": {"hit_id": n, "stolen_report": {"id": n, "report_number": f"PL-{n}"}},
             },
-            now=clock.now(),
+            now=now,
             dedupe_key=f"test:{n}:{time.monotonic_ns()}",
         )
         for n in range(1, count + 1)
@@ -134,3 +142,80 @@ def make_worker(app, url: str, **settings) -> Worker:
     }
     values.update(settings)
     return Worker(app, settings=WorkerSettings(**values))
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(database_uri: str, url: str, **config) -> dict:
+    """The environment of a ``flask --app register worker`` process for a test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTER_")}
+    env.update(
+        {
+            "DATABASE_URL": str(database_uri),
+            "REGISTER_SECRET_KEY": "test-secret-key",
+            "REGISTER_POLICE_WEBHOOK_URL": url,
+            "REGISTER_POLICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "REGISTER_WORKER_POLL_SECONDS": "0.1",
+            "REGISTER_DELIVERY_BACKOFF_BASE_SECONDS": "0.2",
+            "REGISTER_DELIVERY_READ_TIMEOUT": "5",
+            "REGISTER_WORKER_SWEEP_SECONDS": "0.5",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update({f"REGISTER_{key}": str(value) for key, value in config.items()})
+    return env
+
+
+class WorkerProcess:
+    """``flask --app register worker`` as a real process, its log lines collected."""
+
+    def __init__(self, env: dict, *args: str):
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "register", "worker", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip())
+
+    def wait_for_log(self, fragment: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(fragment in line for line in self.lines):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"worker never logged {fragment!r}:\n" + "\n".join(self.lines))
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self, timeout: float = 20.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def ensure_stopped(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.1, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting: {message}")
