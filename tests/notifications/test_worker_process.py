@@ -46,9 +46,7 @@ def test_a_worker_killed_during_delivery_loses_no_event(
     receiver.mode = "slow"  # every answer takes 0.2 s: the kill lands mid-delivery
     receiver.delay = 0.2
     events = add_events(session, clock, 30, now=datetime.now(UTC))
-    env = worker_env(
-        database_uri, receiver.url, IN_FLIGHT_TIMEOUT_SECONDS=2, WORKER_BATCH_SIZE=10
-    )
+    env = worker_env(database_uri, receiver.url, IN_FLIGHT_TIMEOUT_SECONDS=2, WORKER_BATCH_SIZE=10)
 
     first = WorkerProcess(env)
     processes.append(first)
