@@ -17,6 +17,8 @@ def _configure_logging() -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # The scheduler announces every run of every job at INFO: too much for an operator.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @click.command("worker")

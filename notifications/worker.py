@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .delivery import DeliveryResult, RetryPolicy, WebhookSender
@@ -38,7 +38,7 @@ from .models import (
     DeliveryAttempt,
     OutboxEvent,
 )
-from .outbox import aware, claimable_statuses, transition
+from .outbox import IllegalTransition, aware, claimable_statuses, transition
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def claim_due(session: Session, *, now: datetime, token: str, limit: int) -> lis
             OutboxEvent.status.in_(claimable_statuses()),
             OutboxEvent.next_attempt_at <= now,
         )
-        .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+        # Oldest due first; ties in index order (adding id would sort every due row).
+        .order_by(OutboxEvent.next_attempt_at)
         .limit(limit)
         # PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
         # SQLite ignores the clause; its single writer makes the UPDATE atomic.
@@ -81,26 +82,58 @@ def claim_due(session: Session, *, now: datetime, token: str, limit: int) -> lis
     )
 
 
+def _add_attempt(session: Session, event_id: int, **values) -> None:
+    session.connection().execute(
+        insert(DeliveryAttempt.__table__).values(event_id=event_id, **values)
+    )
+
+
 def _record_failure(
-    session: Session, event: OutboxEvent, error: str, *, now: datetime, policy: RetryPolicy
-) -> None:
-    """Count a failed attempt: retry later with backoff, or give up once the window passed."""
-    attempts = event.attempts + 1
-    window_start = aware(event.retry_window_start) or aware(event.created_at)
+    session: Session,
+    event_id: int,
+    token: str,
+    error: str,
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+) -> bool:
+    """Count a failed attempt on ``token``'s claim: retry later with backoff, or give up
+    once the whole retry window has passed. False when the claim is no longer the row's."""
+    row = session.execute(
+        select(
+            OutboxEvent.status,
+            OutboxEvent.claimed_by,
+            OutboxEvent.attempts,
+            OutboxEvent.retry_window_start,
+            OutboxEvent.created_at,
+        ).where(OutboxEvent.id == event_id)
+    ).one()
+    if row.status != IN_FLIGHT or row.claimed_by != token:
+        return False
+    attempts = row.attempts + 1
+    window_start = aware(row.retry_window_start) or aware(row.created_at)
     common = {"attempts": attempts, "last_error": error, "claimed_at": None, "claimed_by": None}
     if policy.gives_up(window_start, now):
-        transition(session, event, DEAD, now=now, **common)
-        log.warning(
-            "event %s is dead after %s attempts: %s",
-            event.id,
-            attempts,
-            error,
-            extra={"event_id": event.id},
-        )
-    else:
-        transition(
-            session, event, PENDING, now=now, next_attempt_at=now + policy.delay(attempts), **common
-        )
+        moved = transition(session, event_id, DEAD, now=now, claim=token, **common)
+        if moved:
+            log.warning(
+                "event %s is dead after %s attempts: %s",
+                event_id,
+                attempts,
+                error,
+                extra={"event_id": event_id},
+            )
+        return moved
+    return transition(
+        session,
+        event_id,
+        PENDING,
+        now=now,
+        from_statuses=(IN_FLIGHT,),
+        claim=token,
+        next_attempt_at=now + policy.delay(attempts),
+        **common,
+    )
 
 
 def record_outcome(
@@ -114,55 +147,57 @@ def record_outcome(
     policy: RetryPolicy,
 ) -> None:
     """Write what one attempt came to (flushes; the caller commits)."""
-    event = session.get(OutboxEvent, claim.id, with_for_update=True, populate_existing=True)
-    session.add(
-        DeliveryAttempt(
-            event_id=claim.id,
-            worker_id=worker_id,
-            started_at=started_at,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            outcome=ATTEMPT_DELIVERED if result.ok else ATTEMPT_FAILED,
-            error=result.error,
-        )
+    _add_attempt(
+        session,
+        claim.id,
+        worker_id=worker_id,
+        started_at=started_at,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        outcome=ATTEMPT_DELIVERED if result.ok else ATTEMPT_FAILED,
+        error=result.error,
     )
-    mine = event.status == IN_FLIGHT and event.claimed_by == claim.token
     if result.ok:
-        if event.status == PENDING:
-            # Swept back while this worker was slow; it will go once more (at least once).
-            log.info("event %s delivered late by %s", event.id, worker_id)
-        else:
-            # From another worker's claim this is still true; from a final status a replay.
-            transition(
+        try:
+            # Even on another worker's claim (ours was swept) this is true; from a final
+            # status it is a replay and ignored.
+            moved = transition(
                 session,
-                event,
+                claim.id,
                 DELIVERED,
                 now=now,
                 delivered_at=now,
-                attempts=event.attempts + 1,
+                attempts=OutboxEvent.attempts + 1,
                 last_error=None,
                 claimed_at=None,
                 claimed_by=None,
             )
-    elif mine:
-        _record_failure(session, event, result.error or "failed", now=now, policy=policy)
-    session.flush()
+        except IllegalTransition:
+            # Swept back to pending while this worker was slow: it goes once more.
+            log.info("event %s delivered late by %s", claim.id, worker_id)
+            return
+        if not moved:
+            log.info("event %s was delivered already", claim.id, extra={"event_id": claim.id})
+        return
+    _record_failure(
+        session, claim.id, claim.token, result.error or "failed", now=now, policy=policy
+    )
 
 
 def release(session: Session, claims: list[Claim], *, now: datetime) -> None:
     """Hand back claimed events this worker will not attempt (it is stopping)."""
     for claim in claims:
-        event = session.get(OutboxEvent, claim.id, with_for_update=True, populate_existing=True)
-        if event.status == IN_FLIGHT and event.claimed_by == claim.token:
-            transition(
-                session,
-                event,
-                PENDING,
-                now=now,
-                next_attempt_at=now,
-                claimed_at=None,
-                claimed_by=None,
-            )
+        transition(
+            session,
+            claim.id,
+            PENDING,
+            now=now,
+            from_statuses=(IN_FLIGHT,),
+            claim=claim.token,
+            next_attempt_at=now,
+            claimed_at=None,
+            claimed_by=None,
+        )
 
 
 def sweep_stuck(
@@ -175,28 +210,29 @@ def sweep_stuck(
     limit: int = 500,
 ) -> int:
     """Return events in flight for longer than ``timeout`` (their worker died) to the queue."""
-    stuck = session.scalars(
-        select(OutboxEvent)
+    stuck = session.execute(
+        select(OutboxEvent.id, OutboxEvent.claimed_by, OutboxEvent.claimed_at)
         .where(OutboxEvent.status == IN_FLIGHT, OutboxEvent.claimed_at < now - timeout)
         .order_by(OutboxEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    for event in stuck:
-        error = f"no outcome from {event.claimed_by} within {int(timeout.total_seconds())} s"
-        session.add(
-            DeliveryAttempt(
-                event_id=event.id,
+    swept = 0
+    for event_id, claimed_by, claimed_at in stuck:
+        error = f"no outcome from {claimed_by} within {int(timeout.total_seconds())} s"
+        if _record_failure(session, event_id, claimed_by, error, now=now, policy=policy):
+            _add_attempt(
+                session,
+                event_id,
                 worker_id=worker_id,
-                started_at=aware(event.claimed_at),
+                started_at=aware(claimed_at),
                 outcome=ATTEMPT_LOST,
                 error=error,
             )
-        )
-        log.warning("sweeping event %s: %s", event.id, error, extra={"event_id": event.id})
-        _record_failure(session, event, error, now=now, policy=policy)
+            log.warning("swept event %s: %s", event_id, error, extra={"event_id": event_id})
+            swept += 1
     session.flush()
-    return len(stuck)
+    return swept
 
 
 @dataclass
