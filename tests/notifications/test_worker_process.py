@@ -64,7 +64,7 @@ def test_a_worker_killed_during_delivery_loses_no_event(
     arrived = set(receiver.ids())
     assert arrived == {event.message_id for event in events}
     receiver.verify_all()
-    assert any("sweeping event" in line for line in second.lines)
+    assert any("swept event" in line for line in second.lines)
 
 
 def test_sigterm_finishes_the_current_delivery_and_stops(
