@@ -201,6 +201,7 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     with app.app_context():
         counts = counts_by_status(db.session)
+        db.session.remove()  # end the read, or DROP TABLE waits for it
         if args.database:
             drop_all()
     receiver.terminate()
