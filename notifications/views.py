@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from .auth import session, web_roles
 from .models import DEAD, EVENT_STATUSES, DeliveryAttempt, OutboxEvent
-from .outbox import IllegalTransition, aware, counts_by_status, resend
+from .outbox import IllegalTransition, counts_by_status, resend
 from .worker import app_now
 
 bp = Blueprint("notifications_web", __name__, template_folder="templates")
@@ -54,7 +54,6 @@ def index():
         page=page,
         pages=max(1, math.ceil(total / PER_PAGE)),
         total=total,
-        aware=aware,
     )
 
 
@@ -76,7 +75,6 @@ def detail(event_id: int):
         event=event,
         attempts=attempts,
         can_resend=event.status == DEAD,
-        aware=aware,
     )
 
 
