@@ -6,6 +6,8 @@ transaction; the worker process delivers them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,6 +25,39 @@ class Base(DeclarativeBase):
 
 
 def init_app(app, *, session, require_web_role) -> None:
-    """Remember the application's session and web authorisation decorator."""
-    app.extensions["notifications"] = {"session": session, "require_web_role": require_web_role}
+    """Remember the application's session and web authorisation decorator.
+
+    The worker uses ``app.extensions['clock'].now`` as its clock when the application has
+    one (tests move it), and UTC wall time otherwise.
+    """
+    app.extensions["notifications"] = {
+        "session": session,
+        "require_web_role": require_web_role,
+        "periodic_jobs": [],
+    }
     from . import models  # noqa: F401  (registers the tables on Base.metadata)
+
+
+def register_periodic_job(
+    app,
+    name: str,
+    func: Callable,
+    *,
+    seconds: float | None = None,
+    cron: str | dict | None = None,
+) -> None:
+    """Have the worker run ``func(app)`` every ``seconds``, or on ``cron``.
+
+    ``cron`` is a crontab line (``"15 3 * * *"``) or APScheduler ``CronTrigger`` keywords
+    (``{"hour": 3, "minute": 15}``), in the worker's time zone (``WORKER_TIMEZONE``, Dutch
+    time by default). The job runs in an application context; the worker commits after it
+    returns and rolls back if it raises. Web processes never run these jobs.
+    """
+    from .worker import PeriodicJob
+
+    if (seconds is None) == (cron is None):
+        raise ValueError("give exactly one of seconds= or cron=")
+    jobs = app.extensions["notifications"]["periodic_jobs"]
+    if any(job.name == name for job in jobs):
+        raise ValueError(f"a periodic job named {name!r} exists already")
+    jobs.append(PeriodicJob(name, func, seconds=seconds, cron=cron))

@@ -1,14 +1,42 @@
-"""Enqueueing events: called by register code inside its own transaction."""
+"""The outbox: enqueueing events and the one function that moves an event between statuses.
+
+Register code calls ``enqueue`` inside its own transaction, so an event exists exactly when
+the change that caused it was committed. Every status change afterwards goes through
+``transition`` (the worker's bulk claim applies the same table, see ``claimable_statuses``).
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .models import PENDING, OutboxEvent
+from .models import (
+    ALLOWED_TRANSITIONS,
+    DEAD,
+    EVENT_STATUSES,
+    FINAL_STATUSES,
+    IN_FLIGHT,
+    PENDING,
+    OutboxEvent,
+)
+
+log = logging.getLogger(__name__)
+
+
+class IllegalTransition(Exception):
+    """A status change the state machine does not allow."""
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every timestamp stored here is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def enqueue(
@@ -36,7 +64,119 @@ def enqueue(
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        retry_window_start=now,
+        updated_at=now,
     )
     session.add(event)
     session.flush()
     return event
+
+
+def claimable_statuses() -> tuple[str, ...]:
+    """The statuses a worker may claim from (those allowed to move to in flight)."""
+    return sources_of(IN_FLIGHT)
+
+
+def sources_of(new_status: str) -> tuple[str, ...]:
+    """Every status the table allows to move to ``new_status``."""
+    return tuple(s for s in EVENT_STATUSES if new_status in ALLOWED_TRANSITIONS[s])
+
+
+class _Any:
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY = _Any()
+
+
+def transition(
+    session: Session,
+    event: OutboxEvent | int,
+    new_status: str,
+    *,
+    now: datetime,
+    from_statuses: Iterable[str] | None = None,
+    claim: str | _Any | None = ANY,
+    **changes,
+) -> bool:
+    """Move one event to ``new_status``, setting ``changes``; True when it moved.
+
+    The move is one conditional UPDATE (compare and set): it happens only if the row's
+    status, read under the row lock the UPDATE takes, is one the table allows to move to
+    ``new_status`` (narrowed further by ``from_statuses``), and, when ``claim`` is given,
+    only if the row is still held by that claim (its ``claimed_by``). So two processes can
+    never both make the same move. When the row did not move: from a final status that is
+    a replay (a late worker outcome, a double click) and is ignored, False; a claim that is
+    no longer the row's, False; anything else the table does not allow raises
+    ``IllegalTransition``.
+    """
+    if new_status not in ALLOWED_TRANSITIONS:
+        raise IllegalTransition(f"unknown status {new_status!r}")
+    event_id = event if isinstance(event, int) else event.id
+    sources = sources_of(new_status)
+    if from_statuses is not None:
+        sources = tuple(s for s in sources if s in set(from_statuses))
+    conditions = [OutboxEvent.id == event_id, OutboxEvent.status.in_(sources)]
+    if claim is not ANY:
+        conditions.append(
+            OutboxEvent.claimed_by.is_(None) if claim is None else OutboxEvent.claimed_by == claim
+        )
+    values = {"status": new_status, "updated_at": now}
+    for name, value in changes.items():
+        if not hasattr(OutboxEvent, name):
+            raise AttributeError(f"OutboxEvent has no column {name!r}")
+        values[name] = value
+    # A Core statement on the session's connection: the ORM's bulk-update bookkeeping is
+    # not needed (the in-memory copy is expired below) and costs more than the UPDATE.
+    result = session.connection().execute(
+        update(OutboxEvent.__table__).where(*conditions).values(**values)
+    )
+    if isinstance(event, OutboxEvent):
+        session.expire(event)  # the row changed (or was changed by others): reload on use
+    if result.rowcount == 1:
+        return True
+    current = session.scalar(select(OutboxEvent.status).where(OutboxEvent.id == event_id))
+    if current is None:
+        raise LookupError(f"no event {event_id}")
+    if new_status in ALLOWED_TRANSITIONS[current] and current in sources:
+        return False  # allowed, but the claim is no longer the row's
+    if current in FINAL_STATUSES:
+        log.info(
+            "event %s is %s already; ignoring move to %s",
+            event_id,
+            current,
+            new_status,
+            extra={"event_id": event_id},
+        )
+        return False
+    raise IllegalTransition(f"event {event_id}: {current} -> {new_status} is not allowed")
+
+
+def resend(session: Session, event: OutboxEvent, *, now: datetime) -> bool:
+    """Send a dead event again: a new retry window, due at once, the same webhook-id."""
+    moved = transition(
+        session,
+        event,
+        PENDING,
+        now=now,
+        from_statuses=(DEAD,),
+        attempts=0,
+        next_attempt_at=now,
+        retry_window_start=now,
+        claimed_at=None,
+        claimed_by=None,
+    )
+    if not moved:
+        raise IllegalTransition(f"event {event.id} is {event.status}; only dead events are resent")
+    return moved
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """How many events there are in each status (every status present, zero included)."""
+    rows = session.execute(
+        select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)
+    ).all()
+    counts = dict.fromkeys(EVENT_STATUSES, 0)
+    counts.update({status: n for status, n in rows})
+    return counts

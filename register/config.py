@@ -52,7 +52,18 @@ RATELIMIT_LOGIN = "10 per minute"
 POLICE_WEBHOOK_URL = "http://127.0.0.1:5001/webhook"
 POLICE_WEBHOOK_SECRET = None  # whsec_...; generated into instance/ when missing
 WORKER_POLL_SECONDS = 2.0
-DELIVERY_BACKOFF_BASE_SECONDS = 30.0
+DELIVERY_BACKOFF_BASE_SECONDS = 30.0  # delay before the first retry; doubles each time
+DELIVERY_BACKOFF_MAX_SECONDS = 3600.0  # longest delay between two attempts
+DELIVERY_MAX_AGE_HOURS = 24.0  # retried at least this long before an event is dead
+DELIVERY_CONNECT_TIMEOUT = 5.0
+DELIVERY_READ_TIMEOUT = 10.0
+WORKER_BATCH_SIZE = 20  # events claimed at once by one worker
+# An event in flight longer than this has lost its worker and is handed out again; keep it
+# above WORKER_BATCH_SIZE * (connect + read timeout).
+IN_FLIGHT_TIMEOUT_SECONDS = 900.0
+WORKER_SWEEP_SECONDS = 30.0  # how often a worker looks for events stuck in flight
+WORKER_TIMEZONE = "Europe/Amsterdam"  # for cron-scheduled housekeeping jobs
+POLICE_RECEIVER_STORE = None  # demo receiver's SQLite file; instance/police_receiver.sqlite
 
 # DOC: the daily inspection scheduling (`flask schedule-inspections`, run by the worker).
 # An active dealer that registered nothing for this many days gets an inspection task.

@@ -1,0 +1,97 @@
+"""Commands: the worker, the police demo endpoint, and resending dead events."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .outbox import IllegalTransition, counts_by_status, resend
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    # The scheduler announces every run of every job at INFO: too much for an operator.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="deliver what is due now, then exit")
+@with_appcontext
+def worker_command(once: bool):
+    """Deliver police notifications until SIGTERM (run it as its own process)."""
+    from .worker import Worker
+
+    _configure_logging()
+    app = current_app._get_current_object()
+    worker = Worker(app)
+    if once:
+        attempted = worker.run_once()
+        click.echo(f"{attempted} delivery attempt(s)")
+        return
+    worker.run_forever()
+
+
+@click.command("police-receiver")
+@click.option("--port", type=int, default=5001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--store", help="SQLite file for received messages (default: in instance/)")
+@with_appcontext
+def police_receiver_command(port: int, host: str, store: str | None):
+    """A demonstration police endpoint that verifies and shows received webhooks."""
+    from werkzeug.serving import run_simple
+
+    from .receiver import ReceiverStore, create_receiver_app
+
+    _configure_logging()
+    app = current_app._get_current_object()
+    path = (
+        store
+        or app.config.get("POLICE_RECEIVER_STORE")
+        or os.path.join(app.instance_path, "police_receiver.sqlite")
+    )
+    receiver = create_receiver_app(app.config["POLICE_WEBHOOK_SECRET"], ReceiverStore(path))
+    click.echo(
+        f"police demo endpoint: POST http://{host}:{port}/webhook, page http://{host}:{port}/"
+    )
+    run_simple(host, port, receiver, threaded=True, use_reloader=False)
+
+
+@click.command("notifications-resend")
+@click.argument("event_id", type=int)
+@with_appcontext
+def resend_command(event_id: int):
+    """Send a dead notification again (same webhook-id, a new 24-hour retry window)."""
+    from .models import OutboxEvent
+    from .worker import app_now
+
+    session = current_app.extensions["notifications"]["session"]
+    event = session.get(OutboxEvent, event_id)
+    if event is None:
+        raise click.ClickException(f"no notification with id {event_id}")
+    try:
+        resend(session, event, now=app_now(current_app)())
+    except IllegalTransition as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"notification {event_id} queued again")
+
+
+@click.command("notifications-status")
+@with_appcontext
+def status_command():
+    """How many notifications are pending, in flight, delivered and dead."""
+    session = current_app.extensions["notifications"]["session"]
+    for status, count in counts_by_status(session).items():
+        click.echo(f"{status}: {count}")
+
+
+def register_commands(app) -> None:
+    for command in (worker_command, police_receiver_command, resend_command, status_command):
+        app.cli.add_command(command)

@@ -1,0 +1,530 @@
+"""The notification worker: claim due events, deliver them, record the outcome, sweep.
+
+The row is the queue. A claim is its own short transaction, committed before any HTTP call,
+so a crash during delivery leaves a row ``in_flight`` with a claim time; the sweeper returns
+such rows to ``pending`` once they are older than the in-flight timeout (their worker died),
+and another worker delivers them again: at least once, never lost.
+
+On PostgreSQL the claim selects due rows ``FOR UPDATE SKIP LOCKED``, so any number of workers
+share the queue without taking the same row. On SQLite the claim is one atomic
+``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING`` (SQLite has one writer at a time).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .delivery import DeliveryResult, RetryPolicy, WebhookSender
+from .models import (
+    ATTEMPT_DELIVERED,
+    ATTEMPT_FAILED,
+    ATTEMPT_LOST,
+    DEAD,
+    DELIVERED,
+    IN_FLIGHT,
+    PENDING,
+    DeliveryAttempt,
+    OutboxEvent,
+)
+from .outbox import IllegalTransition, aware, claimable_statuses, transition
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An event this worker holds, detached from any transaction."""
+
+    id: int
+    message_id: str
+    payload: dict
+    token: str
+
+
+def claim_due(session: Session, *, now: datetime, token: str, limit: int) -> list[Claim]:
+    """Mark up to ``limit`` due events in flight for ``token`` (flushes; the caller commits)."""
+    due = (
+        select(OutboxEvent.id)
+        .where(
+            OutboxEvent.status.in_(claimable_statuses()),
+            OutboxEvent.next_attempt_at <= now,
+        )
+        # Oldest due first; ties in index order (adding id would sort every due row).
+        .order_by(OutboxEvent.next_attempt_at)
+        .limit(limit)
+        # PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
+        # SQLite ignores the clause; its single writer makes the UPDATE atomic.
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(OutboxEvent)
+        .where(OutboxEvent.id.in_(due.scalar_subquery()))
+        .values(status=IN_FLIGHT, claimed_at=now, claimed_by=token, updated_at=now)
+        .returning(OutboxEvent.id, OutboxEvent.message_id, OutboxEvent.payload)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(statement).all()
+    return sorted(
+        (Claim(row.id, row.message_id, row.payload, token) for row in rows),
+        key=lambda claim: claim.id,
+    )
+
+
+def _add_attempt(session: Session, event_id: int, **values) -> None:
+    session.connection().execute(
+        insert(DeliveryAttempt.__table__).values(event_id=event_id, **values)
+    )
+
+
+def _record_failure(
+    session: Session,
+    event_id: int,
+    token: str,
+    error: str,
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+) -> bool:
+    """Count a failed attempt on ``token``'s claim: retry later with backoff, or give up
+    once the whole retry window has passed. False when the claim is no longer the row's."""
+    row = session.execute(
+        select(
+            OutboxEvent.status,
+            OutboxEvent.claimed_by,
+            OutboxEvent.attempts,
+            OutboxEvent.retry_window_start,
+            OutboxEvent.created_at,
+        ).where(OutboxEvent.id == event_id)
+    ).one()
+    if row.status != IN_FLIGHT or row.claimed_by != token:
+        return False
+    attempts = row.attempts + 1
+    window_start = aware(row.retry_window_start) or aware(row.created_at)
+    common = {"attempts": attempts, "last_error": error, "claimed_at": None, "claimed_by": None}
+    if policy.gives_up(window_start, now):
+        moved = transition(session, event_id, DEAD, now=now, claim=token, **common)
+        if moved:
+            log.warning(
+                "event %s is dead after %s attempts: %s",
+                event_id,
+                attempts,
+                error,
+                extra={"event_id": event_id},
+            )
+        return moved
+    return transition(
+        session,
+        event_id,
+        PENDING,
+        now=now,
+        from_statuses=(IN_FLIGHT,),
+        claim=token,
+        next_attempt_at=now + policy.delay(attempts),
+        **common,
+    )
+
+
+def record_outcome(
+    session: Session,
+    claim: Claim,
+    result: DeliveryResult,
+    *,
+    started_at: datetime,
+    now: datetime,
+    worker_id: str,
+    policy: RetryPolicy,
+) -> None:
+    """Write what one attempt came to (flushes; the caller commits)."""
+    _add_attempt(
+        session,
+        claim.id,
+        worker_id=worker_id,
+        started_at=started_at,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        outcome=ATTEMPT_DELIVERED if result.ok else ATTEMPT_FAILED,
+        error=result.error,
+    )
+    if result.ok:
+        try:
+            # Even on another worker's claim (ours was swept) this is true; from a final
+            # status it is a replay and ignored.
+            moved = transition(
+                session,
+                claim.id,
+                DELIVERED,
+                now=now,
+                delivered_at=now,
+                attempts=OutboxEvent.attempts + 1,
+                last_error=None,
+                claimed_at=None,
+                claimed_by=None,
+            )
+        except IllegalTransition:
+            # Swept back to pending while this worker was slow: it goes once more.
+            log.info("event %s delivered late by %s", claim.id, worker_id)
+            return
+        if not moved:
+            log.info("event %s was delivered already", claim.id, extra={"event_id": claim.id})
+        return
+    _record_failure(
+        session, claim.id, claim.token, result.error or "failed", now=now, policy=policy
+    )
+
+
+def release(session: Session, claims: list[Claim], *, now: datetime) -> None:
+    """Hand back claimed events this worker will not attempt (it is stopping)."""
+    for claim in claims:
+        transition(
+            session,
+            claim.id,
+            PENDING,
+            now=now,
+            from_statuses=(IN_FLIGHT,),
+            claim=claim.token,
+            next_attempt_at=now,
+            claimed_at=None,
+            claimed_by=None,
+        )
+
+
+def sweep_stuck(
+    session: Session,
+    *,
+    now: datetime,
+    timeout: timedelta,
+    policy: RetryPolicy,
+    worker_id: str | None = None,
+    limit: int = 500,
+) -> int:
+    """Return events in flight for longer than ``timeout`` (their worker died) to the queue."""
+    stuck = session.execute(
+        select(OutboxEvent.id, OutboxEvent.claimed_by, OutboxEvent.claimed_at)
+        .where(OutboxEvent.status == IN_FLIGHT, OutboxEvent.claimed_at < now - timeout)
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    swept = 0
+    for event_id, claimed_by, claimed_at in stuck:
+        error = f"no outcome from {claimed_by} within {int(timeout.total_seconds())} s"
+        if _record_failure(session, event_id, claimed_by, error, now=now, policy=policy):
+            _add_attempt(
+                session,
+                event_id,
+                worker_id=worker_id,
+                started_at=aware(claimed_at),
+                outcome=ATTEMPT_LOST,
+                error=error,
+            )
+            log.warning("swept event %s: %s", event_id, error, extra={"event_id": event_id})
+            swept += 1
+    session.flush()
+    return swept
+
+
+@dataclass
+class WorkerSettings:
+    url: str
+    secret: str
+    poll_seconds: float = 2.0
+    batch_size: int = 20
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    in_flight_timeout: timedelta = timedelta(minutes=15)
+    sweep_seconds: float = 30.0
+    timezone: str = "Europe/Amsterdam"
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def from_config(cls, config) -> WorkerSettings:
+        return cls(
+            url=config["POLICE_WEBHOOK_URL"],
+            secret=config["POLICE_WEBHOOK_SECRET"],
+            poll_seconds=float(config.get("WORKER_POLL_SECONDS", 2.0)),
+            batch_size=int(config.get("WORKER_BATCH_SIZE", 20)),
+            connect_timeout=float(config.get("DELIVERY_CONNECT_TIMEOUT", 5.0)),
+            read_timeout=float(config.get("DELIVERY_READ_TIMEOUT", 10.0)),
+            in_flight_timeout=timedelta(
+                seconds=float(config.get("IN_FLIGHT_TIMEOUT_SECONDS", 900))
+            ),
+            sweep_seconds=float(config.get("WORKER_SWEEP_SECONDS", 30.0)),
+            timezone=config.get("WORKER_TIMEZONE", "Europe/Amsterdam"),
+            policy=RetryPolicy(
+                base_seconds=float(config.get("DELIVERY_BACKOFF_BASE_SECONDS", 30.0)),
+                max_delay_seconds=float(config.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600.0)),
+                max_age=timedelta(hours=float(config.get("DELIVERY_MAX_AGE_HOURS", 24))),
+            ),
+        )
+
+
+def app_now(app) -> Callable[[], datetime]:
+    """The application's clock (``app.extensions['clock'].now``) when it has one, else UTC."""
+    clock = app.extensions.get("clock")
+    if clock is not None and hasattr(clock, "now"):
+        return clock.now
+    return lambda: datetime.now(UTC)
+
+
+class Worker:
+    """One worker process: a delivery loop, the sweeper and the housekeeping jobs."""
+
+    def __init__(
+        self,
+        app,
+        *,
+        settings: WorkerSettings | None = None,
+        sender: WebhookSender | None = None,
+        now: Callable[[], datetime] | None = None,
+        worker_id: str | None = None,
+    ):
+        self.app = app
+        self.settings = settings or WorkerSettings.from_config(app.config)
+        self.sender = sender or WebhookSender(
+            self.settings.url,
+            self.settings.secret,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
+        )
+        self.now = now or app_now(app)
+        self.worker_id = worker_id or (
+            f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        )
+        self.stopping = threading.Event()
+        self._busy = threading.Lock()
+        self._claims = itertools.count(1)
+        self._last_sweep: datetime | None = None
+        self.scheduler = None
+
+    @property
+    def session(self) -> Session:
+        return self.app.extensions["notifications"]["session"]
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Sweep when due, then deliver every due event; returns how many were attempted."""
+        with self._busy, self.app.app_context():
+            try:
+                self._sweep_if_due()
+                return self._drain()
+            finally:
+                self.session.remove()
+
+    def _sweep_if_due(self) -> None:
+        now = self.now()
+        if (
+            self._last_sweep is not None
+            and (now - self._last_sweep).total_seconds() < self.settings.sweep_seconds
+        ):
+            return
+        self._sweep(now)
+        self._last_sweep = now
+
+    def sweep(self) -> int:
+        """Return events stuck in flight to the queue now; how many there were."""
+        with self._busy, self.app.app_context():
+            try:
+                return self._sweep(self.now())
+            finally:
+                self.session.remove()
+
+    def _sweep(self, now: datetime) -> int:
+        session = self.session
+        try:
+            swept = sweep_stuck(
+                session,
+                now=now,
+                timeout=self.settings.in_flight_timeout,
+                policy=self.settings.policy,
+                worker_id=self.worker_id,
+            )
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        return swept
+
+    def _drain(self) -> int:
+        attempted = 0
+        while not self.stopping.is_set():
+            claims = self._claim()
+            if not claims:
+                break
+            for index, claim in enumerate(claims):
+                if self.stopping.is_set():
+                    self._release(claims[index:])
+                    break
+                self._deliver(claim)
+                attempted += 1
+            if len(claims) < self.settings.batch_size:
+                break
+        return attempted
+
+    def _claim(self) -> list[Claim]:
+        session = self.session
+        token = f"{self.worker_id}#{next(self._claims)}"
+        try:
+            claims = claim_due(session, now=self.now(), token=token, limit=self.settings.batch_size)
+            # The claim is committed before any HTTP call leaves the process.
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        return claims
+
+    def _deliver(self, claim: Claim) -> None:
+        started_at = self.now()
+        result = self.sender.send(claim.message_id, claim.payload)
+        session = self.session
+        try:
+            record_outcome(
+                session,
+                claim,
+                result,
+                started_at=started_at,
+                now=self.now(),
+                worker_id=self.worker_id,
+                policy=self.settings.policy,
+            )
+            session.commit()
+        except Exception:
+            # The row stays in flight; the sweeper hands it out again later.
+            session.rollback()
+            log.exception(
+                "could not record the outcome of event %s", claim.id, extra={"event_id": claim.id}
+            )
+            return
+        if result.ok:
+            log.info("event %s delivered", claim.id, extra={"event_id": claim.id})
+        else:
+            log.info(
+                "event %s not delivered: %s", claim.id, result.error, extra={"event_id": claim.id}
+            )
+
+    def _release(self, claims: list[Claim]) -> None:
+        session = self.session
+        try:
+            release(session, claims, now=self.now())
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("could not release %s claimed events", len(claims))
+
+    # -- the process --------------------------------------------------------------------------
+
+    def _poll_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            self.run_once()
+        except Exception:
+            log.exception("delivery pass failed; trying again at the next poll")
+
+    def _housekeeping(self, job: PeriodicJob) -> Callable[[], None]:
+        def run() -> None:
+            if self.stopping.is_set():
+                return
+            with self.app.app_context():
+                session = self.session
+                try:
+                    job.func(self.app)
+                    session.commit()
+                    log.info("housekeeping job %s done", job.name)
+                except Exception:
+                    session.rollback()
+                    log.exception("housekeeping job %s failed", job.name)
+                finally:
+                    session.remove()
+
+        return run
+
+    def build_scheduler(self):
+        """The BlockingScheduler with the delivery job and every registered periodic job."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = BlockingScheduler(
+            timezone=self.settings.timezone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        scheduler.add_job(
+            self._poll_job,
+            IntervalTrigger(seconds=self.settings.poll_seconds),
+            id="deliver",
+            name="deliver due notifications",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
+        for job in self.app.extensions["notifications"].get("periodic_jobs", []):
+            if job.cron is not None:
+                trigger = (
+                    CronTrigger.from_crontab(job.cron, timezone=self.settings.timezone)
+                    if isinstance(job.cron, str)
+                    else CronTrigger(timezone=self.settings.timezone, **job.cron)
+                )
+            else:
+                trigger = IntervalTrigger(seconds=job.seconds)
+            scheduler.add_job(
+                self._housekeeping(job),
+                trigger,
+                id=job.name,
+                name=job.name,
+                coalesce=True,
+                max_instances=1,
+            )
+        self.scheduler = scheduler
+        return scheduler
+
+    def stop(self, *_args) -> None:
+        """Finish the delivery in progress, then stop (SIGTERM, SIGINT)."""
+        if self.stopping.is_set():
+            return
+        log.info("worker %s stopping", self.worker_id)
+        self.stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
+        scheduler = self.build_scheduler()
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        log.info(
+            "notification worker %s started: %s every %s s",
+            self.worker_id,
+            self.settings.url,
+            self.settings.poll_seconds,
+        )
+        try:
+            scheduler.start()
+        finally:
+            # Wait for the delivery in progress (it hands back what it did not attempt).
+            with self._busy:
+                pass
+            self.sender.close()
+            log.info("worker %s stopped", self.worker_id)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Housekeeping the worker runs on a schedule: ``func(app)`` in an app context."""
+
+    name: str
+    func: Callable
+    seconds: float | None = None
+    cron: str | dict | None = None

@@ -1,0 +1,149 @@
+"""The worker as a real process: killed mid-delivery, stopped by SIGTERM, two at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from notifications.models import DELIVERED, IN_FLIGHT, DeliveryAttempt, OutboxEvent
+from notifications.worker import claim_due
+from tests.conftest import TEST_DATABASE_URL
+
+from .helpers import WorkerProcess, add_events, start_receiver, wait_until, worker_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def receiver():
+    receiver = start_receiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def processes():
+    started: list[WorkerProcess] = []
+    yield started
+    for process in started:
+        process.ensure_stopped()
+
+
+def _statuses(session) -> Counter:
+    session.rollback()
+    counts = Counter(session.scalars(select(OutboxEvent.status)).all())
+    session.rollback()
+    return counts
+
+
+def test_a_worker_killed_during_delivery_loses_no_event(
+    database_uri, session, clock, receiver, processes
+):
+    receiver.mode = "slow"  # every answer takes 0.2 s: the kill lands mid-delivery
+    receiver.delay = 0.2
+    events = add_events(session, clock, 30, now=datetime.now(UTC))
+    env = worker_env(database_uri, receiver.url, IN_FLIGHT_TIMEOUT_SECONDS=2, WORKER_BATCH_SIZE=10)
+
+    first = WorkerProcess(env)
+    processes.append(first)
+    wait_until(lambda: len(receiver.received) >= 5, message="first deliveries")
+    first.kill()
+    # The killed worker left its claimed batch in flight, one of them half delivered.
+    assert _statuses(session)[IN_FLIGHT] > 0
+
+    second = WorkerProcess(env)
+    processes.append(second)
+    wait_until(lambda: _statuses(session)[DELIVERED] == 30, message="all delivered")
+    assert second.terminate() == 0
+
+    # Every event arrived (some perhaps twice: at least once), and with a 2xx answer.
+    arrived = set(receiver.ids())
+    assert arrived == {event.message_id for event in events}
+    receiver.verify_all()
+    assert any("swept event" in line for line in second.lines)
+
+
+def test_sigterm_finishes_the_current_delivery_and_stops(
+    database_uri, session, clock, receiver, processes
+):
+    receiver.mode = "slow"
+    receiver.delay = 0.5
+    add_events(session, clock, 20, now=datetime.now(UTC))
+    worker = WorkerProcess(worker_env(database_uri, receiver.url, WORKER_BATCH_SIZE=10))
+    processes.append(worker)
+    wait_until(lambda: len(receiver.received) >= 2, message="deliveries under way")
+
+    assert worker.terminate() == 0
+    counts = _statuses(session)
+    assert counts[IN_FLIGHT] == 0  # what it did not attempt it handed back
+    assert counts[DELIVERED] == len(receiver.received)  # what it sent it recorded
+    assert counts["pending"] == 20 - counts[DELIVERED]
+    assert any("stopped" in line for line in worker.lines)
+
+
+def test_worker_once_delivers_what_is_due_and_exits(
+    database_uri, session, clock, receiver, processes
+):
+    add_events(session, clock, 3, now=datetime.now(UTC))
+    worker = WorkerProcess(worker_env(database_uri, receiver.url), "--once")
+    processes.append(worker)
+    assert worker.process.wait(timeout=60) == 0
+    assert _statuses(session)[DELIVERED] == 3
+
+
+# Several workers share the queue only on PostgreSQL (SQLite has a single writer), so these
+# tests exist when the suite runs against PostgreSQL (CI runs it once with
+# TEST_DATABASE_URL set).
+if TEST_DATABASE_URL:
+
+    def test_two_claims_at_once_on_postgresql_take_disjoint_events(app, session, clock):
+        add_events(session, clock, 12)
+        engine = create_engine(TEST_DATABASE_URL)
+        try:
+            with Session(engine) as first, Session(engine) as second:
+                # Both transactions are open at once: the first holds its rows locked.
+                a = claim_due(first, now=clock.now(), token="a#1", limit=5)
+                b = claim_due(second, now=clock.now(), token="b#1", limit=5)
+                first.commit()
+                second.commit()
+                with Session(engine) as third:
+                    c = claim_due(third, now=clock.now(), token="c#1", limit=100)
+                    third.commit()
+        finally:
+            engine.dispose()
+        ids = [claim.id for claim in a + b + c]
+        assert len(a) == 5 and len(b) == 5 and len(c) == 2
+        assert len(ids) == len(set(ids)) == 12
+
+    def test_two_worker_processes_on_postgresql_never_claim_the_same_event(
+        database_uri, session, clock, receiver, processes
+    ):
+        receiver.mode = "slow"
+        receiver.delay = 0.01
+        env = worker_env(database_uri, receiver.url, WORKER_BATCH_SIZE=5)
+        workers = [WorkerProcess(env), WorkerProcess(env)]
+        processes.extend(workers)
+        for worker in workers:
+            worker.wait_for_log("started")
+        events = add_events(session, clock, 300, now=datetime.now(UTC))
+
+        wait_until(lambda: _statuses(session)[DELIVERED] == 300, message="all delivered")
+        for worker in workers:
+            assert worker.terminate() == 0
+
+        session.rollback()
+        attempts = session.execute(
+            select(DeliveryAttempt.event_id, DeliveryAttempt.worker_id)
+        ).all()
+        session.rollback()
+        # Each event was claimed, attempted and delivered exactly once, by one of the two.
+        per_event = Counter(event_id for event_id, _ in attempts)
+        assert set(per_event) == {event.id for event in events}
+        assert set(per_event.values()) == {1}
+        by_worker = Counter(worker_id for _, worker_id in attempts)
+        assert len(by_worker) == 2, by_worker  # both took part
+        assert sorted(receiver.ids()) == sorted(event.message_id for event in events)
