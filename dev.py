@@ -66,18 +66,14 @@ def serve() -> int:
     env = dict(os.environ)
     env.setdefault("REGISTER_POLICE_WEBHOOK_URL", "http://127.0.0.1:5001/webhook")
     processes = []
-    # The worker and the police demo receiver exist once the notifications package has them.
-    for args, name in (
-        (["worker"], "worker"),
-        (["police-receiver", "--port", "5001"], "police receiver"),
-    ):
-        if has_command(args[0]):
-            processes.append(
-                subprocess.Popen(
-                    [str(BIN / "flask"), "--app", "register", *args], cwd=ROOT, env=env
-                )
-            )
-            print(f"started the {name}", flush=True)
+    flask_cmd = [str(BIN / "flask"), "--app", "register"]
+    # The police demo receiver first, so the worker's first delivery finds it listening.
+    processes.append(
+        subprocess.Popen([*flask_cmd, "police-receiver", "--port", "5001"], cwd=ROOT, env=env)
+    )
+    wait_for_port(5001)
+    processes.append(subprocess.Popen([*flask_cmd, "worker"], cwd=ROOT, env=env))
+    print("started the police demo receiver and the notification worker", flush=True)
     print(
         "\nThe register runs at http://127.0.0.1:5000 — log in as dealer@demo.nl, "
         "gemeente@demo.nl, boa@demo.nl, politie@demo.nl or admin@demo.nl with password "
@@ -107,11 +103,15 @@ def serve() -> int:
                 process.kill()
 
 
-def has_command(name: str) -> bool:
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "register", name, "--help"], cwd=ROOT, capture_output=True
-    )
-    return result.returncode == 0
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
 
 
 def ensure_chromium() -> str:

@@ -49,6 +49,7 @@ def _registered_item(session, make, clock) -> Item:
     purchase = Purchase(
         dealer_id=dealer.id,
         sequence_number=1,
+        chain_position=1,
         acquired_at=now,
         acquisition_date=now.date(),
         acquisition_type="purchase",

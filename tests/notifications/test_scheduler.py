@@ -16,10 +16,13 @@ def _worker(app) -> Worker:
     )
 
 
+def _job(app, name):
+    return next(j for j in app.extensions["notifications"]["periodic_jobs"] if j.name == name)
+
+
 def test_the_delivery_job_coalesces_and_never_overlaps_itself(app):
     scheduler = _worker(app).build_scheduler()
-    [job] = scheduler.get_jobs()
-    assert job.id == "deliver"
+    job = scheduler.get_job("deliver")
     assert job.coalesce is True
     assert job.max_instances == 1
     assert job.trigger.interval.total_seconds() == 0.5
@@ -30,7 +33,7 @@ def test_registered_housekeeping_jobs_are_scheduled_too(app):
     notifications.register_periodic_job(app, "purge", lambda app: None, cron="15 3 * * *")
     notifications.register_periodic_job(app, "plan", lambda app: None, seconds=3600)
     jobs = {job.id: job for job in _worker(app).build_scheduler().get_jobs()}
-    assert set(jobs) == {"deliver", "purge", "plan"}
+    assert {"deliver", "purge", "plan"} <= set(jobs)
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
     assert "hour='3'" in str(jobs["purge"].trigger)
 
@@ -46,7 +49,7 @@ def test_a_housekeeping_job_runs_in_an_app_context_and_is_committed(app, session
 
     notifications.register_periodic_job(app, "work", job, seconds=60)
     worker = _worker(app)
-    [periodic] = app.extensions["notifications"]["periodic_jobs"]
+    periodic = _job(app, "work")
     worker._housekeeping(periodic)()
     session.rollback()
     from notifications.models import OutboxEvent
@@ -63,7 +66,7 @@ def test_a_failing_housekeeping_job_is_rolled_back(app, session, clock):
         raise RuntimeError("boom")
 
     notifications.register_periodic_job(app, "broken", job, seconds=60)
-    [periodic] = app.extensions["notifications"]["periodic_jobs"]
+    periodic = _job(app, "broken")
     _worker(app)._housekeeping(periodic)()
     session.rollback()
     assert session.query(OutboxEvent).count() == 0

@@ -1,0 +1,36 @@
+"""Scheduled housekeeping, run by the notification worker (never by web processes)."""
+
+from __future__ import annotations
+
+import logging
+
+from notifications import register_periodic_job
+
+from .clock import utcnow
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def purge_expired_seller_data(app) -> None:
+    """Daily: blank seller personal data older than the retention period (AVG)."""
+    from .purchases.retention import purge_expired
+
+    result = purge_expired(
+        db.session, now=utcnow(), retention_days=app.config["SELLER_DATA_RETENTION_DAYS"]
+    )
+    log.info("retention purge: %s", result)
+
+
+def schedule_inspections(app) -> None:
+    """Daily: open the inspection tasks that are due (missing reports, quiet dealers, routine)."""
+    from .inspections.scheduling import schedule_inspections as schedule
+
+    opened = schedule(db.session, utcnow())
+    log.info("inspection scheduling opened %s", dict(opened))
+
+
+def init_app(app) -> None:
+    # At night, Dutch time: the register is quiet and the day's dates have turned over.
+    register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
+    register_periodic_job(app, "schedule-inspections", schedule_inspections, cron="0 3 * * *")
