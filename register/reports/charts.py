@@ -59,15 +59,25 @@ class Chart:
         ]
 
 
-def nice_max(value: int) -> int:
-    """A round upper bound for the axis (1, 2, 5 x 10^n)."""
-    if value <= 0:
+MAX_TICK_INTERVALS = 4
+MAX_CATEGORY_LABELS = 8
+
+
+def nice_step(value: float) -> int:
+    """The smallest whole 1, 2 or 5 x 10^n at least ``value``: counts have whole ticks."""
+    if value <= 1:
         return 1
     exponent = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 5, 10):
         if value <= step * exponent:
             return step * exponent
     return 10 * exponent  # pragma: no cover
+
+
+def axis(largest: int) -> tuple[int, int]:
+    """(top of the axis, tick step): whole numbers, at most four intervals, top >= largest."""
+    step = nice_step(max(largest, 1) / MAX_TICK_INTERVALS)
+    return step * max(1, math.ceil(max(largest, 1) / step)), step
 
 
 def bar_chart(
@@ -77,19 +87,21 @@ def bar_chart(
     chart = Chart(chart_id, title, categories, series)
     plot_height = HEIGHT - TOP - BOTTOM
     chart.baseline = TOP + plot_height
-    top = nice_max(max((v for _, values in series for v in values), default=0))
-    for i in range(5):
-        value = round(top * i / 4)
-        chart.ticks.append((chart.baseline - plot_height * i / 4, value))
+    top, step = axis(max((v for _, values in series for v in values), default=0))
+    for value in range(0, top + 1, step):
+        chart.ticks.append((round(chart.baseline - plot_height * value / top, 2), value))
     plot_width = chart.plot_right - chart.plot_left
     group = plot_width / max(1, len(categories))
     inner = group * 0.8
     bar_width = inner / max(1, len(series))
     for s, (name, _values) in enumerate(series):
         chart.legend.append((name, PALETTE[s % len(PALETTE)]))
+    # Long series (13 months) label every other group, so labels never overlap.
+    label_every = math.ceil(len(categories) / MAX_CATEGORY_LABELS) or 1
     for c, category in enumerate(categories):
         x0 = chart.plot_left + c * group + (group - inner) / 2
-        chart.labels.append((chart.plot_left + c * group + group / 2, category))
+        if c % label_every == 0:
+            chart.labels.append((chart.plot_left + c * group + group / 2, category))
         for s, (name, values) in enumerate(series):
             value = values[c]
             height = plot_height * value / top
