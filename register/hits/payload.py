@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..purchases.shapes import seller_shape
 from .models import Hit
 
 
@@ -59,24 +60,7 @@ def hit_event_payload(hit: Hit, *, now: datetime) -> dict:
                     "country": dealer.country,
                 },
             },
-            "seller": None
-            if seller is None
-            else {
-                "name": seller.name,
-                "birth_date": _iso(seller.birth_date),
-                "address": {
-                    "street": seller.street,
-                    "house_number": seller.house_number,
-                    "postcode": seller.postcode,
-                    "city": seller.city,
-                    "country": seller.country,
-                },
-                "id_document": {
-                    "type": seller.id_document_type,
-                    "number": seller.id_document_number,
-                    "issuing_country": seller.id_document_country,
-                },
-            },
+            "seller": None if seller is None else seller_shape(seller),
             "stolen_report": {
                 "id": hit.stolen_report_id,
                 "report_number": hit.stolen_report.report_number,

@@ -26,6 +26,7 @@ from .messages import Message
 from .models import Correction, Purchase
 from .schemas import CorrectionIn, PurchaseIn
 from .service import InvalidEntry, StateConflict, ensure_active, rules_for
+from .shapes import seller_shape
 
 CORRECTABLE = ("acquired_at", "acquisition_type", "seller", "items")
 ITEM_CORRECTABLE = (
@@ -45,25 +46,6 @@ def registered_shape(purchase: Purchase) -> dict:
             {"id": item.id, **{name: getattr(item, name) for name in ITEM_CORRECTABLE}}
             for item in sorted(purchase.items, key=lambda i: i.position)
         ],
-    }
-
-
-def seller_shape(seller) -> dict:
-    return {
-        "name": seller.name,
-        "birth_date": seller.birth_date.isoformat() if seller.birth_date else None,
-        "address": {
-            "street": seller.street,
-            "house_number": seller.house_number,
-            "postcode": seller.postcode,
-            "city": seller.city,
-            "country": seller.country,
-        },
-        "id_document": {
-            "type": seller.id_document_type,
-            "number": seller.id_document_number,
-            "issuing_country": seller.id_document_country,
-        },
     }
 
 
