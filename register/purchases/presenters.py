@@ -14,9 +14,9 @@ from marshmallow import Schema, fields
 from ..clock import AMSTERDAM
 from ..timeutil import aware
 from .corrections import ITEM_CORRECTABLE, current_shape
-from .shapes import seller_shape
 from .holding import first_sale_day
 from .models import Item, Purchase
+from .shapes import seller_shape
 
 
 class AddressOut(Schema):
