@@ -119,6 +119,23 @@ def create_token_command(email, label):
     click.echo(token)
 
 
+@click.command("revoke-tokens")
+@click.argument("email")
+@with_appcontext
+def revoke_tokens_command(email):
+    """Revoke every API token of a user (a lost till, a member of staff who left)."""
+    from sqlalchemy import func, select
+
+    from .accounts.service import revoke_tokens
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    count = revoke_tokens(db.session, user, now=utcnow())
+    db.session.commit()
+    click.echo(f"revoked {count} token(s) of {user.email}")
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
@@ -142,6 +159,7 @@ CORE_COMMANDS = [
     create_dealer_command,
     create_user_command,
     create_token_command,
+    revoke_tokens_command,
     seed_demo_command,
 ]
 

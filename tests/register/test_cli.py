@@ -98,3 +98,13 @@ def test_seed_demo_creates_a_user_per_role_and_is_repeatable(app, session):
     assert kinds == {"commercial", "thrift", "foreign"}
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "nothing changed" in second.output
+
+
+def test_revoked_tokens_no_longer_authenticate(app, api, make):
+    user = make.user("police", email="agent@politie.nl")
+    token = run(app, "create-token", "agent@politie.nl").output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/api/v1/hits", headers=headers).status_code == 200
+    result = run(app, "revoke-tokens", user.email)
+    assert result.exit_code == 0 and "revoked 1 token(s)" in result.output
+    assert api.client.get("/api/v1/hits", headers=headers).status_code == 401
