@@ -165,22 +165,14 @@ CORE_COMMANDS = [
 
 
 def init_app(app) -> None:
+    from notifications import cli as notifications_cli
+    from stolen_db import cli as stolen_cli
+
+    from .inspections import cli as inspections_cli
+    from .purchases import cli as purchases_cli
+
     for command in CORE_COMMANDS:
         app.cli.add_command(command)
-    # Domain commands (worker, police-receiver, stolen-generate, verify-register, ...).
-    import importlib
-
-    for module_name in (
-        "register.purchases.cli",
-        "register.dealers.cli",
-        "register.inspections.cli",
-        "stolen_db.cli",
-        "notifications.cli",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    # Each domain adds its own (verify-register, stolen-generate, worker, ...).
+    for module in (purchases_cli, inspections_cli, stolen_cli, notifications_cli):
         module.register_commands(app)

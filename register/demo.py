@@ -108,13 +108,7 @@ def seed(session: Session, *, now) -> dict | None:
     context = {"municipalities": [amsterdam, utrecht, rotterdam], "dealers": dealers}
     # Each domain adds its demo data: ``seed(session, now=..., context=...)`` in its demo.py.
     for module_name in DOMAIN_DEMOS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.seed(session, now=now, context=context)
+        importlib.import_module(module_name).seed(session, now=now, context=context)
     return context
 
 
