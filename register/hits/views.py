@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from stolen_db.matching import MATCH_KINDS
 
 from ..accounts.authz import web_role_required
+from ..clock import utcnow
 from ..extensions import db
+from ..purchases.models import Item
+from .decisions import DECISIONS, NotOnHold, decide
 from .queries import hits_statement
 
 bp = Blueprint("hits_web", __name__)
@@ -38,3 +42,29 @@ def hit_list():
         kind=kind or "",
         kinds=MATCH_KINDS,
     )
+
+
+@bp.route("/hits/items/<int:item_id>/decision", methods=["POST"])
+@web_role_required("police")
+def item_decision(item_id: int):
+    item = db.session.get(Item, item_id)
+    decision = request.form.get("decision")
+    if item is None or decision not in DECISIONS:
+        abort(404)
+    try:
+        decide(
+            db.session,
+            item,
+            decision,
+            user_id=g.principal.user_id,
+            note=request.form.get("note") or None,
+            now=utcnow(),
+        )
+    except NotOnHold:
+        flash(_("Only an item on police hold can be seized or released."), "error")
+        return redirect(url_for("hits_web.hit_list"))
+    db.session.commit()
+    flash(
+        _("Item seized.") if decision == "seized" else _("Item released to the dealer."), "success"
+    )
+    return redirect(url_for("hits_web.hit_list"))
