@@ -47,11 +47,19 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 
 def _engine_options(app: Flask) -> None:
+    """Connection settings; explicit SQLALCHEMY_ENGINE_OPTIONS keys win over the DB_* keys."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
-    else:
-        options.setdefault("pool_pre_ping", True)
+        return
+    options.setdefault("pool_size", int(app.config["DB_POOL_SIZE"]))
+    options.setdefault("max_overflow", int(app.config["DB_MAX_OVERFLOW"]))
+    options.setdefault("pool_timeout", float(app.config["DB_POOL_TIMEOUT"]))
+    options.setdefault("pool_recycle", int(app.config["DB_POOL_RECYCLE"]))
+    options.setdefault("pool_pre_ping", bool(app.config["DB_POOL_PRE_PING"]))
+    # Each process names its connections, so pg_stat_activity shows who holds which.
+    connect_args = options.setdefault("connect_args", {})
+    connect_args.setdefault("application_name", f"register-{os.getpid()}")
 
 
 def _init_extensions(app: Flask) -> None:
