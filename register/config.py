@@ -85,6 +85,11 @@ DB_POOL_TIMEOUT = 10  # seconds a request waits for a free connection before it 
 DB_POOL_RECYCLE = 1800  # replace connections older than this (firewalls, failovers)
 DB_POOL_PRE_PING = True  # test a connection before each use: survives a database restart
 
+# Behind a load balancer or reverse proxy: how many proxies in front of the web processes
+# set X-Forwarded-For / -Proto / -Host. 0 trusts no such header. With 1, the client address
+# (what rate limits count by) and the scheme come from the proxy's headers.
+PROXY_HOPS = 0
+
 # Retention of seller personal data (AVG): four years.
 SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 

@@ -1,4 +1,4 @@
-"""Connection pool settings for PostgreSQL: bounded, pinged, recycled, configurable."""
+"""Deployment settings: the PostgreSQL connection pool, and trusting a load balancer."""
 
 from __future__ import annotations
 
@@ -38,3 +38,38 @@ def test_sqlite_keeps_its_busy_timeout_and_no_pool_options(tmp_path):
     )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options == {"connect_args": {"timeout": 30}}
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(database_uri):
+    from flask import request
+
+    seen = {}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "x", "PROXY_HOPS": 1})
+
+    @app.get("/_whoami")
+    def whoami():
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return {}
+
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    app.test_client().get("/_whoami", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}
+
+
+def test_without_proxies_forwarded_headers_are_not_believed(database_uri):
+    from flask import request
+
+    seen = {}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "x"})
+
+    @app.get("/_whoami")
+    def whoami():
+        seen["addr"] = request.remote_addr
+        return {}
+
+    app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert seen == {"addr": "10.0.0.2"}
