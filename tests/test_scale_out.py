@@ -70,7 +70,7 @@ class WebProcess:
         for line in self.process.stderr:
             self.lines.append(line.rstrip())
 
-    def url(self, timeout: float = 30.0) -> str:
+    def url(self, timeout: float = 60.0) -> str:
         """The base URL, once gunicorn listens and its workers answer."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -78,10 +78,10 @@ class WebProcess:
                 found = re.search(r"Listening at: (http://\S+)", line)
                 if found:
                     base = found.group(1)
-                    try:
-                        if requests.get(base + "/healthz", timeout=5).ok:
+                    try:  # the first answer waits for a worker to boot
+                        if requests.get(base + "/healthz", timeout=10).ok:
                             return base
-                    except requests.ConnectionError:
+                    except requests.RequestException:
                         pass
             if self.process.poll() is not None:
                 break
