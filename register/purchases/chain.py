@@ -209,7 +209,11 @@ def seal(session: Session, head: ChainHead, entry) -> None:
     entry.chain_position = head.position
     entry.prev_hash = head.prev_hash
     entry.entry_hash = chain_hash(head.prev_hash, content_of(entry))
-    session.execute(_MOVE_HEAD, {"dealer_id": head.dealer_id, "entry_hash": entry.entry_hash})
+    # On the session's connection, not through the session: no autoflush here, so the entry's
+    # hash goes out with the caller's next flush instead of a flush of its own.
+    session.connection().execute(
+        _MOVE_HEAD, {"dealer_id": head.dealer_id, "entry_hash": entry.entry_hash}
+    )
 
 
 _MOVE_HEAD = (
