@@ -21,6 +21,7 @@ max_requests = 5000
 max_requests_jitter = 500
 # No preload: each worker creates its own database engine and connection pool after fork.
 preload_app = False
-accesslog = os.environ.get("REGISTER_ACCESS_LOG", "-")
+# "-" logs each request to stdout; an empty value turns the access log off.
+accesslog = os.environ.get("REGISTER_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

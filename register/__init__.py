@@ -34,6 +34,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
             app.instance_path, "police_webhook_secret", default_config.new_webhook_secret
         )
     _engine_options(app)
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -47,11 +48,28 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 
 def _engine_options(app: Flask) -> None:
+    """Connection settings; explicit SQLALCHEMY_ENGINE_OPTIONS keys win over the DB_* keys."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
-    else:
-        options.setdefault("pool_pre_ping", True)
+        return
+    options.setdefault("pool_size", int(app.config["DB_POOL_SIZE"]))
+    options.setdefault("max_overflow", int(app.config["DB_MAX_OVERFLOW"]))
+    options.setdefault("pool_timeout", float(app.config["DB_POOL_TIMEOUT"]))
+    options.setdefault("pool_recycle", int(app.config["DB_POOL_RECYCLE"]))
+    options.setdefault("pool_pre_ping", bool(app.config["DB_POOL_PRE_PING"]))
+    # Each process names its connections, so pg_stat_activity shows who holds which.
+    connect_args = options.setdefault("connect_args", {})
+    connect_args.setdefault("application_name", f"register-{os.getpid()}")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS proxies, take the client's address and scheme from their headers."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -75,6 +75,21 @@ INSPECTION_ROUTINE_MIN_INTERVAL_DAYS = 30
 # A warning schedules a follow-up inspection this many days later.
 INSPECTION_FOLLOW_UP_DAYS = 28
 
+# Database connection pool of each process (PostgreSQL; SQLite opens a connection per thread).
+# A process holds at most DB_POOL_SIZE + DB_MAX_OVERFLOW connections and opens them only when
+# that many requests run at once: a sync gunicorn worker uses one, a worker with N threads up
+# to N. PostgreSQL's max_connections must cover every process on every machine.
+DB_POOL_SIZE = 5
+DB_MAX_OVERFLOW = 5
+DB_POOL_TIMEOUT = 10  # seconds a request waits for a free connection before it fails
+DB_POOL_RECYCLE = 1800  # replace connections older than this (firewalls, failovers)
+DB_POOL_PRE_PING = True  # test a connection before each use: survives a database restart
+
+# Behind a load balancer or reverse proxy: how many proxies in front of the web processes
+# set X-Forwarded-For / -Proto / -Host. 0 trusts no such header. With 1, the client address
+# (what rate limits count by) and the scheme come from the proxy's headers.
+PROXY_HOPS = 0
+
 # Retention of seller personal data (AVG): four years.
 SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 

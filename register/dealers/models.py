@@ -54,8 +54,9 @@ class Dealer(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The register's per-dealer counters live on the dealer row: one UPDATE ... RETURNING
-    # both allocates the next gapless sequence number and locks the chain head.
+    # allocates the next gapless sequence number and chain position and locks the chain head.
     last_sequence_number: Mapped[int] = mapped_column(Integer, default=0)
+    last_chain_position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     municipality = relationship(Municipality, back_populates="dealers", lazy="joined")

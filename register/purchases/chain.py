@@ -5,9 +5,10 @@ entry's content. Personal data enters the hash only as its own digest (``data_ha
 the retention purge can blank it while the chain still verifies. An item's status is its
 lifecycle, not register content, and is not hashed.
 
-Appending an entry first locks the dealer row with one ``UPDATE ... RETURNING`` (which also
-allocates the gapless sequence number of a purchase), so concurrent writers for one dealer,
-in any number of processes, take turns.
+Appending an entry first locks the dealer row with one ``UPDATE ... RETURNING``, which also
+allocates the entry's chain position and (for a purchase) its gapless sequence number from
+counters on the dealer row, so concurrent writers for one dealer, in any number of
+processes, take turns.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..dealers.models import Dealer
@@ -164,31 +165,36 @@ class ChainHead:
     position: int  # the chain position for the new entry
 
 
-def lock_head(session: Session, dealer_id: int, *, new_sequence_number: bool) -> ChainHead:
-    """Lock the dealer's chain head; with ``new_sequence_number`` also take the next number.
-
-    The UPDATE takes the dealer row's write lock until the transaction ends, so the number is
-    gapless (a rolled-back registration gives it back) and unique across processes.
-    """
+def _lock_statement(new_sequence_number: bool):
     table = Dealer.__table__
-    values = (
-        {"last_sequence_number": table.c.last_sequence_number + 1}
-        if new_sequence_number
-        else {"last_entry_hash": table.c.last_entry_hash}
-    )
-    row = session.execute(
+    values = {"last_chain_position": table.c.last_chain_position + 1}
+    if new_sequence_number:
+        values["last_sequence_number"] = table.c.last_sequence_number + 1
+    return (
         update(table)
-        .where(table.c.id == dealer_id)
+        .where(table.c.id == bindparam("dealer_id"))
         .values(**values)
-        .returning(table.c.last_sequence_number, table.c.last_entry_hash)
-    ).one()
-    position = 1 + max(
-        session.scalar(select(func.coalesce(func.max(model.chain_position), 0)).where(
-            model.dealer_id == dealer_id
-        ))
-        for model in (Purchase, Correction, Sale)
-    )  # fmt: skip
-    return ChainHead(dealer_id, row.last_sequence_number, row.last_entry_hash, position)
+        .returning(
+            table.c.last_sequence_number, table.c.last_chain_position, table.c.last_entry_hash
+        )
+    )
+
+
+_LOCK_HEAD = {new: _lock_statement(new) for new in (True, False)}
+
+
+def lock_head(session: Session, dealer_id: int, *, new_sequence_number: bool) -> ChainHead:
+    """Lock the dealer's chain head and take the next chain position; with
+    ``new_sequence_number`` also the next purchase sequence number. One statement.
+
+    The UPDATE takes the dealer row's write lock until the transaction ends, so numbers and
+    positions are gapless (a rolled-back entry gives them back) and unique across processes:
+    a writer that waited for the lock increments the row as the other one committed it.
+    """
+    row = session.execute(_LOCK_HEAD[new_sequence_number], {"dealer_id": dealer_id}).one()
+    return ChainHead(
+        dealer_id, row.last_sequence_number, row.last_entry_hash, row.last_chain_position
+    )
 
 
 def place(head: ChainHead) -> dict:
@@ -197,16 +203,24 @@ def place(head: ChainHead) -> dict:
 
 
 def seal(session: Session, head: ChainHead, entry) -> None:
-    """Hash a flushed entry (its ids are known) onto the chain; move the dealer's head to it."""
+    """Hash a new entry onto the chain (flushing it first: the hash covers its ids); move the
+    dealer's head to it. The entry's hash is written with the session's next flush."""
     session.flush()
     entry.chain_position = head.position
     entry.prev_hash = head.prev_hash
     entry.entry_hash = chain_hash(head.prev_hash, content_of(entry))
-    table = Dealer.__table__
-    session.execute(
-        update(table).where(table.c.id == head.dealer_id).values(last_entry_hash=entry.entry_hash)
+    # On the session's connection, not through the session: no autoflush here, so the entry's
+    # hash goes out with the caller's next flush instead of a flush of its own.
+    session.connection().execute(
+        _MOVE_HEAD, {"dealer_id": head.dealer_id, "entry_hash": entry.entry_hash}
     )
-    session.flush()
+
+
+_MOVE_HEAD = (
+    update(Dealer.__table__)
+    .where(Dealer.__table__.c.id == bindparam("dealer_id"))
+    .values(last_entry_hash=bindparam("entry_hash"))
+)
 
 
 # -- verifying --------------------------------------------------------------------------------
@@ -279,7 +293,7 @@ def verify_dealer(session: Session, dealer: Dealer) -> Verification:
             result.entry = entry
             return result
         prev_hash = entry.entry_hash
-    if dealer.last_entry_hash != prev_hash:
+    if dealer.last_entry_hash != prev_hash or dealer.last_chain_position != len(entries):
         result.problem = "the last entry of the register is missing (the chain head differs)"
     elif dealer.last_sequence_number != expected_sequence - 1:
         result.problem = (

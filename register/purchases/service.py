@@ -7,6 +7,7 @@ registration is validated completely before anything is written, so nothing is h
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError
@@ -79,12 +80,26 @@ def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
     )
 
 
+_schemas = threading.local()
+
+
+def _purchase_schema() -> PurchaseIn:
+    """This thread's registration schema: made once, as building one (with its nested
+    schemas) costs more than loading a registration with it."""
+    schema = getattr(_schemas, "purchase", None)
+    if schema is None:
+        schema = _schemas.purchase = PurchaseIn()
+    return schema
+
+
 def validate_registration(payload, dealer: Dealer, *, now: datetime) -> dict:
     """The registration as clean data, or InvalidEntry naming every bad field."""
     if not isinstance(payload, dict):
         raise InvalidEntry({"_schema": [Message("Send the registration as a JSON object.")]})
+    schema = _purchase_schema()
+    schema.rules = rules_for(dealer, now)
     try:
-        return PurchaseIn(rules=rules_for(dealer, now)).load(payload)
+        return schema.load(payload)
     except ValidationError as exc:
         raise InvalidEntry(flatten_errors(exc.messages)) from None
 
@@ -104,17 +119,13 @@ def record_registration(
     """Record validated registration data: number it, chain it, check every item."""
     ensure_active(dealer)
     municipality = dealer.municipality
-    head = chain.lock_head(session, dealer.id, new_sequence_number=True)
     acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
     acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
     today = now.astimezone(AMSTERDAM).date()
     deadline = registration_deadline(acquisition_date, municipality)
     seller = _new_seller(data.get("seller"), dealer, now)
-    if seller is not None:
-        session.add(seller)
     purchase = Purchase(
         dealer_id=dealer.id,
-        sequence_number=head.sequence_number,
         acquired_at=acquired_at,
         acquisition_date=acquisition_date,
         acquisition_type=data["acquisition_type"],
@@ -123,16 +134,22 @@ def record_registration(
         recorded_by_id=user_id,
         late=today > deadline,
         registration_deadline=deadline,
-        **chain.place(head),
+        # A new entry has no corrections yet: known, so presenting it loads nothing.
+        corrections=[],
     )
-    session.add(purchase)
     until = hold_until(acquisition_date, municipality)
     status = ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE
     items = [
         _new_item(item, position, purchase, dealer, until, status, now)
         for position, item in enumerate(data["items"])
     ]
-    session.add_all(items)
+    # Everything above needs no lock. From here until the commit, other registrations of
+    # this dealer wait: keep this part short.
+    head = chain.lock_head(session, dealer.id, new_sequence_number=True)
+    purchase.sequence_number = head.sequence_number
+    for name, value in chain.place(head).items():
+        setattr(purchase, name, value)
+    session.add(purchase)  # with its seller and items (cascade)
     chain.seal(session, head, purchase)
     for item in items:
         check_item(session, item, now=now)
@@ -195,6 +212,7 @@ def _new_item(data, position, purchase, dealer, until, status, now) -> Item:
         status=status.value,
         hold_until=until,
         created_at=now,
+        sale=None,  # a new item is not sold: known, so presenting it loads nothing
     )
     set_identifiers(item, data)
     return item
