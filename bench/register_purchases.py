@@ -1,130 +1,148 @@
 #!/usr/bin/env python3
-"""Benchmark: purchase registrations through the HTTP API, beside a trivial endpoint.
+"""Purchase registrations through the HTTP API under gunicorn, beside a trivial endpoint.
 
-Serves the app with gunicorn (2 sync workers by default) on a temporary SQLite database, or
-on PostgreSQL with --database-url, and measures in the same run:
+Serves the app with gunicorn (the project's ``gunicorn.conf.py``, 2 workers) on a database
+from ``bench/generate.py`` (a national register: thousands of dealers, a million items,
+millions of stolen reports) and measures in the same run:
 
-- the baseline: GET /healthz (a trivial endpoint: routing, security headers, JSON);
-- POST /api/v1/purchases with one seller and two items (validation, numbering under the
-  dealer lock, hash chain, Stop Heling check of each item, commit).
+- the baseline: ``GET /healthz`` (routing, security headers, JSON; no database);
+- ``POST /api/v1/purchases`` with one seller and one to three items (validation, numbering
+  under the dealer's lock, the hash chain, a Stop Heling check of every item with every
+  tier), sent by many dealers at once, each with its own token: the national picture,
+  where no single dealer's lock is the bottleneck.
 
-It prints requests per second and p50/p99 latency of both, and the ratio, which is the
-figure to compare between machines. Not part of the test suite.
+It prints requests per second, p50/p99 latency and the peak resident memory (VmHWM) of the
+gunicorn workers. The database is changed by the run: use a copy (run_all does).
 
-    python bench/register_purchases.py --quick
-    python bench/register_purchases.py --requests 2000 --clients 4
-    python bench/register_purchases.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    python bench/register_purchases.py --database-url sqlite:///bench/data/copy.sqlite
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import hashlib
+import random
 import secrets
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-IMEIS = ["490154203237518", "356938035643809", "352099001761481"]
+from bench.common import Figure, children, gunicorn, peak_rss, percentile, table
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def prepare_tokens(database_url: str, dealers: int, seed: int) -> list[str]:
+    """A dealer user with a long-lived token for ``dealers`` random active dealers."""
+    from sqlalchemy import create_engine, insert, select
+
+    from register.accounts.models import ApiToken, User
+    from register.accounts.service import TOKEN_PREFIX
+    from register.dealers.models import Dealer
+
+    engine = create_engine(database_url)
+    now = datetime.now(UTC)
+    tokens = []
+    with engine.begin() as conn:
+        ids = conn.scalars(
+            select(Dealer.id).where(Dealer.status == "active", Dealer.kind == "commercial")
+        ).all()
+        stamp = secrets.token_hex(4)
+        for dealer_id in random.Random(seed).sample(ids, min(dealers, len(ids))):
+            user_id = conn.execute(
+                insert(User.__table__)
+                .values(
+                    email=f"bench-{stamp}-{dealer_id}@example.nl",
+                    password_hash="!",  # noqa: S106 - no password: the token is the way in
+                    role="dealer",
+                    dealer_id=dealer_id,
+                    is_active_account=True,
+                    created_at=now,
+                )
+                .returning(User.__table__.c.id)
+            ).scalar_one()
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            conn.execute(
+                insert(ApiToken.__table__).values(
+                    user_id=user_id,
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    kind="long_lived",
+                    label="bench",
+                    created_at=now,
+                )
+            )
+            tokens.append(token)
+    engine.dispose()
+    return tokens
 
 
-def prepare(database_url: str) -> str:
-    """Create the schema (if missing), an active dealer and its token; return the token."""
-    from register import create_app
-    from register.accounts.service import create_user, issue_token
-    from register.database import create_all
-    from register.dealers.service import create_dealer, create_municipality, municipality_by_code
-    from register.extensions import db
+def payloads(count: int, seed: int) -> list[dict]:
+    """Registrations of goods as a dealer would buy them: identifiers from the generator."""
+    from stolen_db.generator import Generator
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
-        create_all()
-        now = datetime.now(UTC)
-        municipality = municipality_by_code(db.session, "GM0363") or create_municipality(
-            db.session, "GM0363", "Amsterdam"
+    rnd = random.Random(seed)
+    goods = Generator(seed, start=90_000_000)
+    acquired = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    out = []
+    for _ in range(count):
+        items = []
+        for _ in range(rnd.choice((1, 1, 1, 2, 3))):
+            data = goods.report()
+            item = {k: data[k] for k in ("category", "brand", "model", "description")}
+            for kind in ("imei", "serial_number", "frame_number"):
+                if data[kind]:
+                    item[kind] = data[kind]
+            item["price_cents"] = rnd.randrange(500, 150_000)
+            items.append(item)
+        out.append(
+            {
+                "acquired_at": acquired,
+                "seller": {
+                    "name": "Jan de Vries",
+                    "birth_date": "1990-04-01",
+                    "address": {
+                        "street": "Kerkstraat",
+                        "house_number": "12a",
+                        "postcode": "1017 GC",
+                        "city": "Amsterdam",
+                    },
+                    "id_document": {
+                        "type": "id_card",
+                        "number": "IXF123456",
+                        "issuing_country": "NL",
+                    },
+                },
+                "items": items,
+            }
         )
-        stamp = str(time.time_ns())
-        dealer = create_dealer(
-            db.session,
-            name=f"Bench dealer {stamp}",
-            municipality=municipality,
-            now=now,
-            kvk_number=stamp[-8:],
-            active=True,
-        )
-        user = create_user(
-            db.session,
-            email=f"bench-{stamp}@example.nl",
-            password=secrets.token_urlsafe(16),
-            role="dealer",
-            now=now,
-            dealer_id=dealer.id,
-        )
-        token = issue_token(db.session, user, now=now, lifetime=None)
-        db.session.commit()
-        db.engine.dispose()
-    return token
+    return out
 
 
-def payload() -> dict:
-    acquired = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    return {
-        "acquired_at": acquired,
-        "seller": {
-            "name": "Jan de Vries",
-            "birth_date": "1990-04-01",
-            "address": {
-                "street": "Kerkstraat",
-                "house_number": "12a",
-                "postcode": "1017 GC",
-                "city": "Amsterdam",
-            },
-            "id_document": {"type": "id_card", "number": "IXF123456", "issuing_country": "NL"},
-        },
-        "items": [
-            {"category": "phone", "brand": "Apple", "imei": IMEIS[0], "price_cents": 25000},
-            {"category": "bicycle", "brand": "Gazelle", "frame_number": "GZ1", "price_cents": 9000},
-        ],
-    }
+def load(base: str, calls: list, clients: int) -> tuple[float, list[float], list[str]]:
+    """Run every ``call(session, base)`` over ``clients`` threads; (wall, latencies, errors)."""
+    import requests
 
-
-def measure(base: str, requests_total: int, clients: int, call) -> tuple[float, list[float]]:
-    """Run ``call(session, base)`` requests_total times over ``clients`` threads."""
     latencies: list[float] = []
-    lock = threading.Lock()
-    counter = iter(range(requests_total))
     errors: list[str] = []
+    lock = threading.Lock()
+    pending = iter(calls)
 
     def worker():
         session = requests.Session()
         while True:
             with lock:
-                if next(counter, None) is None:
-                    return
+                call = next(pending, None)
+            if call is None:
+                return
             start = time.perf_counter()
             response = call(session, base)
             elapsed = time.perf_counter() - start
             with lock:
                 latencies.append(elapsed)
                 if response.status_code >= 300:
-                    errors.append(f"{response.status_code} {response.text[:200]}")
+                    errors.append(f"{response.status_code} {response.text[:300]}")
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
@@ -132,90 +150,69 @@ def measure(base: str, requests_total: int, clients: int, call) -> tuple[float, 
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
-    return wall, latencies
+    return time.perf_counter() - started, latencies, errors
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def measure(
+    database_url: str, *, requests_count: int, clients: int = 4, dealers: int = 200, seed=7
+) -> list[Figure]:
+    tokens = prepare_tokens(database_url, dealers, seed)
+    bodies = payloads(requests_count, seed)
+    rnd = random.Random(seed)
+    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+
+    def health(session, base):
+        return session.get(base + "/healthz")
+
+    def registration(body, token):
+        def call(session, base):
+            return session.post(
+                base + "/api/v1/purchases",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+        return call
+
+    with gunicorn(database_url, workers=2) as (base, server):
+        warm = [registration(b, rnd.choice(tokens)) for b in payloads(40, seed + 1)]
+        load(base, [health] * 40 + warm, clients)  # imports, connections, caches
+        wall_h, lat_h, err_h = load(base, [health] * requests_count, clients)
+        calls = [registration(body, rnd.choice(tokens)) for body in bodies]
+        wall_r, lat_r, err_r = load(base, calls, clients)
+        workers = children(server.pid)
+        memory = max((peak_rss(pid) or 0) for pid in workers) if workers else None
+    if err_h or err_r:
+        raise RuntimeError(f"{len(err_h) + len(err_r)} failed requests: {(err_h + err_r)[0]}")
+    items = sum(len(b["items"]) for b in bodies)
+    name = f"registrations via HTTP (gunicorn 2 workers, {clients} clients, {len(tokens)} dealers)"
+    return [
+        Figure(database, name, "requests/s", requests_count / wall_r,
+               requests_count / wall_h, "GET /healthz requests/s", 0.25,
+               note=f"{items / wall_r:,.0f} items/s"),
+        Figure(database, name, "p50 latency (ms)", percentile(lat_r, 0.5) * 1000,
+               percentile(lat_h, 0.5) * 1000, "GET /healthz p50 (ms)", None,
+               higher_is_better=False),
+        Figure(database, name, "p99 latency (ms)", percentile(lat_r, 0.99) * 1000,
+               percentile(lat_h, 0.99) * 1000, "GET /healthz p99 (ms)", None,
+               higher_is_better=False),
+        Figure(database, "peak memory", "web worker VmHWM (MiB)",
+               None if memory is None else memory / 2**20, None, "", None,
+               note="largest gunicorn worker after the registration load"),
+    ]  # fmt: skip
 
 
-def report(name: str, count: int, wall: float, latencies: list[float]) -> float:
-    rate = count / wall
-    print(
-        f"{name:<28} {count:>6} requests  {rate:>8.1f}/s  "
-        f"p50 {percentile(latencies, 0.5) * 1000:7.2f} ms  "
-        f"p99 {percentile(latencies, 0.99) * 1000:7.2f} ms  "
-        f"mean {statistics.fmean(latencies) * 1000:7.2f} ms"
-    )
-    return rate
-
-
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--database-url", required=True, help="a copy of a generated database")
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--quick", action="store_true", help="200 requests per endpoint")
-    args = parser.parse_args()
-    count = 200 if args.quick else args.requests
-
-    with tempfile.TemporaryDirectory() as tmp:
-        database_url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
-        token = prepare(database_url)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REGISTER_RATELIMIT_ENABLED": "false",
-            "PYTHONPATH": str(ROOT),
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "register:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    if requests.get(base + "/healthz", timeout=5).ok:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start")
-                time.sleep(0.2)
-            dialect = database_url.split(":", 1)[0]
-            print(
-                f"gunicorn {args.workers} workers, {args.clients} clients, {dialect}, "
-                f"{count} requests per endpoint"
-            )
-            headers = {"Authorization": f"Bearer {token}"}
-            body = payload()
-            # Warm-up: imports, connections, template caches.
-            measure(base, 20, args.clients, lambda s, b: s.get(b + "/healthz"))
-            wall, lat = measure(base, count, args.clients, lambda s, b: s.get(b + "/healthz"))
-            baseline = report("GET /healthz (baseline)", count, wall, lat)
-            wall, lat = measure(
-                base,
-                count,
-                args.clients,
-                lambda s, b: s.post(b + "/api/v1/purchases", json=body, headers=headers),
-            )
-            purchases = report("POST /api/v1/purchases", count, wall, lat)
-            print(f"ratio: registrations run at {purchases / baseline:.3f} x the baseline rate")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    parser.add_argument("--dealers", type=int, default=200)
+    args = parser.parse_args(argv)
+    figures = measure(
+        args.database_url, requests_count=args.requests, clients=args.clients, dealers=args.dealers
+    )
+    print(table(figures))
     return 0
 
 
