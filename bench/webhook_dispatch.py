@@ -2,7 +2,7 @@
 """The notification worker against a plain loop of ``requests`` posts.
 
 Delivers N events (10,000 by default) from the outbox to a fast local HTTP receiver with the
-real worker (claim, sign, POST, record outcome and attempt, every outcome committed), and,
+real worker (claim, sign, POST, record outcome and attempt, committed per claimed batch), and,
 in the same run, posts the same bodies to the same receiver in a plain loop with one
 ``requests.Session``. Prints events per second for both and their ratio (what the outbox's
 durability costs), and the worker process's peak resident memory (VmHWM): the worker runs
@@ -181,7 +181,7 @@ def measure(url: str | None, *, events: int, batch_size: int | None = None) -> l
     return [
         Figure(database, f"webhook dispatch, {events:,} events of {size:,} bytes",
                "events/s", events / seconds, baseline, "plain requests loop events/s", 0.5,
-               note=f"worker batch {batch_size}, every outcome committed"),
+               note=f"worker batch {batch_size}, the outcomes of each batch committed together"),
         Figure(database, "peak memory", "notification worker VmHWM (MiB)",
                None if memory is None else memory / 2**20, None, "", None,
                note=f"a worker process delivering {events:,} events"),

@@ -180,6 +180,9 @@ class ReportRef(NamedTuple):
     serial_number: str | None
     frame_number: str | None
     status: str = ReportStatus.ACTIVE.value
+    # Its look-alike and near keys (``report_keys``), as stored: the keys that find its
+    # look-alike and near matches among registered goods too.
+    keys: frozenset[int] = frozenset()
 
     @property
     def is_active(self) -> bool:
@@ -197,14 +200,7 @@ def insert_reports(session: Session, rows: Sequence[Mapping]) -> list[ReportRef]
     ids = session.scalars(
         insert(StolenReport).returning(StolenReport.id, sort_by_parameter_order=True), rows
     ).all()
-    keys = [
-        {"key": key, "report_id": report_id}
-        for report_id, row in zip(ids, rows, strict=True)
-        for key in report_keys(row)
-    ]
-    if keys:
-        session.execute(insert(StolenReportKey), keys)
-    return [
+    refs = [
         ReportRef(
             report_id,
             row["report_number"],
@@ -212,9 +208,14 @@ def insert_reports(session: Session, rows: Sequence[Mapping]) -> list[ReportRef]
             row["imei"],
             row["serial_number"],
             row["frame_number"],
+            keys=frozenset(report_keys(row)),
         )
         for report_id, row in zip(ids, rows, strict=True)
     ]
+    keys = [{"key": key, "report_id": ref.id} for ref in refs for key in ref.keys]
+    if keys:
+        session.execute(insert(StolenReportKey), keys)
+    return refs
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,9 @@ def registered_pairs(
     # ... look-alike and near candidates on the items' keys.
     owners = {}
     for index, query in enumerate(queries):
-        for key in query_keys(query):
+        # A bulk-inserted report carries its stored keys: the same as its query keys.
+        keys = getattr(reports[index], "keys", None) or query_keys(query)
+        for key in keys:
             owners.setdefault(key, []).append(index)
     for chunk in _chunks(list(owners)):
         for key, item_id in session.execute(
