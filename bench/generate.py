@@ -340,8 +340,10 @@ def ensure_rows(spec: Spec, log=print) -> Path:
     directory = DATA / f"rows-{spec.key()}"
     if (directory / "done").exists():
         return directory
+    revision = f"rows-{schema_revision()}-g{GENERATOR_VERSION}-"
     for old in DATA.glob("rows-*"):
-        shutil.rmtree(old, ignore_errors=True)  # another revision: its rows are useless now
+        if not old.name.startswith(revision):  # another revision: its rows are useless now
+            shutil.rmtree(old, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     log(f"  making rows: {spec.reports:,} stolen reports, {spec.items:,} items (2 processes)")
@@ -656,6 +658,14 @@ def sqlite_path(spec: Spec, size: int | None = None) -> Path:
 
 def pg_name(spec: Spec) -> str:
     return f"bench_national_r{spec.reports}_i{spec.items}"
+
+
+def sqlite_ready(spec: Spec) -> bool:
+    return sqlite_key(sqlite_path(spec)) == spec.key()
+
+
+def postgres_ready(spec: Spec) -> bool:
+    return pg_key(pg_name(spec)) == spec.key()
 
 
 def ensure_sqlite(spec: Spec, sizes=(), log=print) -> dict[int | None, Path]:

@@ -82,7 +82,11 @@ def build(plan: Plan, databases: list[str]) -> dict:
     """The databases, PostgreSQL's built in a thread beside SQLite's (its work is mostly
     the server's, so the two use both cores)."""
     places: dict[str, dict] = {}
-    generate.ensure_rows(plan.spec, log)
+    needed = ("sqlite" in databases and not generate.sqlite_ready(plan.spec)) or (
+        "postgres" in databases and not generate.postgres_ready(plan.spec)
+    )
+    if needed:  # made once, before the two loads start
+        generate.ensure_rows(plan.spec, log)
     errors: list[BaseException] = []
 
     def postgres():
