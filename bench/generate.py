@@ -81,7 +81,10 @@ def schema_revision() -> str:
     for metadata in all_metadata():
         for table in metadata.sorted_tables:
             ddl.append(str(CreateTable(table).compile(dialect=sqlite.dialect())))
-            ddl += [str(CreateIndex(i).compile(dialect=sqlite.dialect())) for i in table.indexes]
+            # ``table.indexes`` is a set: sorted, or the hash would change from run to run.
+            ddl += sorted(
+                str(CreateIndex(i).compile(dialect=sqlite.dialect())) for i in table.indexes
+            )
     return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:10]
 
 
