@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from notifications.outbox import enqueue
 from stolen_db.keys import identifier_keys
+from stolen_db.lookup import fetch_all, placeholders
 from stolen_db.matching import (
     Identifiers,
     Match,
@@ -167,8 +168,11 @@ def registered_pairs(
             norm = normalize(identifier_type, getattr(query, identifier_type))
             if norm:
                 owners.setdefault(norm, []).append(index)
+        # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
+        # building a statement for each would cost as much as the lookup.
         for chunk in _chunks(list(owners)):
-            for norm, item_id in session.execute(select(column, Item.id).where(column.in_(chunk))):
+            sql = f"SELECT {column.name}, id FROM items WHERE {column.name} IN "  # noqa: S608
+            for norm, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
                 candidates.update((index, item_id) for index in owners[norm])
     # ... look-alike and near candidates on the items' keys.
     owners = {}
@@ -177,12 +181,9 @@ def registered_pairs(
         keys = getattr(reports[index], "keys", None) or query_keys(query)
         for key in keys:
             owners.setdefault(key, []).append(index)
+    sql = "SELECT key, item_id FROM item_identifier_keys WHERE key IN "
     for chunk in _chunks(list(owners)):
-        for key, item_id in session.execute(
-            select(ItemIdentifierKey.key, ItemIdentifierKey.item_id).where(
-                ItemIdentifierKey.key.in_(chunk)
-            )
-        ):
+        for key, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
             candidates.update((index, item_id) for index in owners[key])
     if not candidates:
         return []
