@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ClauseElement
 
 from .models import (
     ALLOWED_TRANSITIONS,
@@ -90,6 +91,49 @@ class _Any:
 ANY = _Any()
 
 
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def _update_statement(new_status, sources, claim, changes) -> tuple[object, dict]:
+    """The compare-and-set UPDATE of a move, made once per shape (which move, which
+    columns, whether a claim is checked) with the values as parameters: building a
+    statement costs more than running it, and the worker runs thousands of moves. A value
+    that is itself SQL (``OutboxEvent.attempts + 1``) is part of the shape."""
+    expressions = {k: v for k, v in changes.items() if isinstance(v, ClauseElement)}
+    plain = {k: v for k, v in changes.items() if k not in expressions}
+    claim_shape = "any" if claim is ANY else "none" if claim is None else "held"
+    shape = (
+        new_status,
+        sources,
+        claim_shape,
+        tuple(sorted(plain)),
+        tuple(sorted((k, _literal(v)) for k, v in expressions.items())),
+    )
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        table = OutboxEvent.__table__
+        # One parameter per status (an "expanding" IN cannot run as executemany).
+        statuses = [literal(status, table.c.status.type) for status in sources]
+        conditions = [table.c.id == bindparam("event_id"), table.c.status.in_(statuses)]
+        if claim_shape == "none":
+            conditions.append(table.c.claimed_by.is_(None))
+        elif claim_shape == "held":
+            conditions.append(table.c.claimed_by == bindparam("claim"))
+        values = {"status": new_status, "updated_at": bindparam("now")}
+        values.update({k: bindparam(f"v_{k}", type_=table.c[k].type) for k in plain})
+        values.update(expressions)
+        statement = update(table).where(*conditions).values(**values)
+        _STATEMENTS[shape] = statement
+    params = {f"v_{k}": v for k, v in plain.items()}
+    if claim_shape == "held":
+        params["claim"] = claim
+    return statement, params
+
+
+def _literal(expression) -> str:
+    return str(expression.compile(compile_kwargs={"literal_binds": True}))
+
+
 def transition(
     session: Session,
     event: OutboxEvent | int,
@@ -117,21 +161,14 @@ def transition(
     sources = sources_of(new_status)
     if from_statuses is not None:
         sources = tuple(s for s in sources if s in set(from_statuses))
-    conditions = [OutboxEvent.id == event_id, OutboxEvent.status.in_(sources)]
-    if claim is not ANY:
-        conditions.append(
-            OutboxEvent.claimed_by.is_(None) if claim is None else OutboxEvent.claimed_by == claim
-        )
-    values = {"status": new_status, "updated_at": now}
-    for name, value in changes.items():
+    for name in changes:
         if not hasattr(OutboxEvent, name):
             raise AttributeError(f"OutboxEvent has no column {name!r}")
-        values[name] = value
+    statement, params = _update_statement(new_status, sources, claim, changes)
+    params.update(event_id=event_id, now=now)
     # A Core statement on the session's connection: the ORM's bulk-update bookkeeping is
     # not needed (the in-memory copy is expired below) and costs more than the UPDATE.
-    result = session.connection().execute(
-        update(OutboxEvent.__table__).where(*conditions).values(**values)
-    )
+    result = session.connection().execute(statement, params)
     if isinstance(event, OutboxEvent):
         session.expire(event)  # the row changed (or was changed by others): reload on use
     if result.rowcount == 1:
@@ -151,6 +188,36 @@ def transition(
         )
         return False
     raise IllegalTransition(f"event {event_id}: {current} -> {new_status} is not allowed")
+
+
+def transition_many(
+    session: Session,
+    moves: list[tuple[int, datetime]],
+    new_status: str,
+    *,
+    now_columns: tuple[str, ...] = (),
+    **changes,
+) -> bool:
+    """Move many events (``(event id, now)`` each) to ``new_status`` with the same
+    ``changes`` (the columns in ``now_columns`` set to each move's ``now``), in one
+    ``executemany`` of ``transition``'s compare-and-set UPDATE.
+
+    True when every event moved. False otherwise (some were not in a status the move
+    allows): the caller rolls back and moves them one by one with ``transition``, which
+    tells each case apart. Also False where the driver cannot count an executemany.
+    """
+    connection = session.connection()
+    if not moves or not connection.dialect.supports_sane_multi_rowcount:
+        return not moves
+    changes.update(dict.fromkeys(now_columns))
+    statement, params = _update_statement(new_status, sources_of(new_status), ANY, changes)
+    rows = []
+    for event_id, now in moves:
+        row = {**params, "event_id": event_id, "now": now}
+        row.update({f"v_{name}": now for name in now_columns})
+        rows.append(row)
+    result = connection.execute(statement, rows)
+    return result.rowcount == len(moves)
 
 
 def resend(session: Session, event: OutboxEvent, *, now: datetime) -> bool:

@@ -111,7 +111,7 @@ def _init_extensions(app: Flask) -> None:
 
     from .accounts.authz import require_role, web_role_required
     from .clock import utcnow
-    from .hits.service import retroactive_hits
+    from .hits.service import retroactive_hits, retroactive_hits_many
 
     stolen_db.init_app(
         app,
@@ -119,6 +119,7 @@ def _init_extensions(app: Flask) -> None:
         require_role=require_role,
         require_web_role=web_role_required,
         find_registered_matches=retroactive_hits,
+        find_registered_matches_many=retroactive_hits_many,
         limiter=limiter,
         now=utcnow,
     )

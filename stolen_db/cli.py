@@ -21,13 +21,14 @@ from . import context
 from .generator import Generator
 from .models import StolenReport
 from .schemas import StolenReportIn
-from .service import DuplicateReport, ReportRefused, add_reports_bulk, report_theft
+from .service import add_reports_bulk, report_thefts
 
 IMPORT_COLUMNS = (
     "report_number", "reported_at", "category", "brand", "model", "imei", "serial_number",
     "frame_number", "description",
 )  # fmt: skip
 BATCH = 5000
+DUPLICATE = "a report with this number exists"
 
 
 @click.command("stolen-generate")
@@ -82,11 +83,11 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
 
     Each good row is stored and matched against registered goods (retroactive hits); a bad
     row is refused with its reasons and the others are imported. Exits 1 when rows were
-    refused.
+    refused. Rows are stored and matched in batches of 5,000 (a few statements each).
     """
     db = context.session()
     now = context.now()
-    matcher = context.registered_matcher()
+    matcher = context.registered_batch_matcher()
     schema = StolenReportIn()
     with csv_file.open(newline="", encoding="utf-8-sig") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
@@ -105,27 +106,35 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
             )
         imported = hits = 0
         refused: list[tuple[int, str, str]] = []  # (line, field, message)
-        for row in tqdm(reader, total=total, unit="row", file=sys.stderr, disable=None):
-            line = reader.line_num
-            try:
-                data = schema.load(_row_values(row))
-            except ValidationError as exc:
-                refused += [(line, f, m) for f, m in _flat(exc.messages)]
-                continue
-            savepoint = db.begin_nested()
-            try:
-                result = report_theft(db, data, now=now, find_registered_matches=matcher)
-                savepoint.commit()
-            except ReportRefused as exc:
-                savepoint.rollback()
-                refused += [(line, f, m) for f, m in _flat(exc.errors)]
-                continue
-            except DuplicateReport:
-                savepoint.rollback()
-                refused.append((line, "report_number", "a report with this number exists"))
-                continue
-            imported += 1
-            hits += result.retroactive_hits
+        batch: list[tuple[int, dict]] = []  # (line, loaded row)
+
+        def store(batch):
+            # Duplicates within the file are caught across batches too: earlier batches
+            # are flushed, so their numbers are in the database.
+            result = report_thefts(
+                db, [data for _, data in batch], now=now, find_registered_matches_many=matcher
+            )
+            for position, errors in result.refused.items():
+                refused.extend((batch[position][0], f, m) for f, m in _flat(errors))
+            for position in result.duplicates:
+                refused.append((batch[position][0], "report_number", DUPLICATE))
+            return len(result.reports), result.retroactive_hits
+
+        with tqdm(total=total, unit="row", file=sys.stderr, disable=None) as progress:
+            for row in reader:
+                line = reader.line_num
+                progress.update(1)
+                try:
+                    batch.append((line, schema.load(_row_values(row))))
+                except ValidationError as exc:
+                    refused += [(line, f, m) for f, m in _flat(exc.messages)]
+                if len(batch) >= BATCH:
+                    stored, found = store(batch)
+                    imported, hits, batch = imported + stored, hits + found, []
+            if batch:
+                stored, found = store(batch)
+                imported, hits = imported + stored, hits + found
+    refused.sort(key=lambda r: r[0])
     db.commit()
     lines = sorted({line for line, _, _ in refused})
     for line, field, message in refused:

@@ -25,8 +25,11 @@ from .normalize import lookalike, normalize_brand
 NEAR_MIN_LENGTH = 6
 
 
+_SEPARATOR = "\x1f"
+
+
 def _hash(*parts: str) -> int:
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(_SEPARATOR.join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -42,7 +45,16 @@ def lookalike_index_key(identifier_type: str, look: str) -> int:
 def near_index_keys(identifier_type: str, brand_norm: str, look: str) -> set[int]:
     if not brand_norm or len(look) < NEAR_MIN_LENGTH:
         return set()
-    return {_hash("N", identifier_type, brand_norm, v) for v in deletion_variants(look)}
+    # _hash("N", identifier_type, brand_norm, variant) for every variant, with the common
+    # prefix encoded once (a look-alike key is ASCII: slicing bytes is slicing text).
+    prefix = _SEPARATOR.join(("N", identifier_type, brand_norm, "")).encode()
+    data = look.encode()
+    variants = {data} | {data[:i] + data[i + 1 :] for i in range(len(data))}
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    return {
+        from_bytes(blake2b(prefix + v, digest_size=8).digest(), "big", signed=True)
+        for v in variants
+    }
 
 
 def identifier_keys(identifier_type: str, value: str | None, brand: str | None) -> set[int]:

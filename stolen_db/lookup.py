@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 
 @lru_cache(maxsize=256)
@@ -29,17 +29,37 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
+_DRIVER = "stolen_db.lookup.driver"  # session.info key: (transaction, execute, paramstyle)
+
+
+def _driver(session: Session):
+    """The DBAPI connection's ``execute`` (or a cursor maker) of the session's current
+    transaction and the driver's placeholder style; remembered for that transaction, so
+    that a point lookup does not pay for finding the connection again."""
+    if isinstance(session, scoped_session):
+        session = session()  # the thread's Session
+    transaction = session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return cached[1], cached[2]
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    execute = getattr(driver, "execute", None)  # sqlite3 and psycopg: cursor and run in one
+    if execute is None:
+
+        def execute(sql, params):
+            cursor = driver.cursor()
+            cursor.execute(sql, params)
+            return cursor
+
+    paramstyle = connection.dialect.paramstyle
+    session.info[_DRIVER] = (session.get_transaction(), execute, paramstyle)
+    return execute, paramstyle
+
+
 def fetch_all(session: Session, sql: str, params: Sequence) -> list[tuple]:
     """Rows of ``sql`` (``?`` placeholders) in the session's transaction."""
-    connection = session.connection()
-    sql = _for_paramstyle(sql, connection.dialect.paramstyle)
-    driver = connection.connection.driver_connection
-    execute = getattr(driver, "execute", None)
-    if execute is not None:  # sqlite3 and psycopg: a cursor made and run in one call
-        return execute(sql, tuple(params)).fetchall()
-    cursor = driver.cursor()
-    try:
-        cursor.execute(sql, tuple(params))
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    execute, paramstyle = _driver(session)
+    if paramstyle != "qmark":
+        sql = _for_paramstyle(sql, paramstyle)
+    return execute(sql, tuple(params)).fetchall()

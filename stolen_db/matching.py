@@ -25,7 +25,7 @@ columns, the look-alike and near tiers on the keys of ``stolen_db.keys``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -179,6 +179,32 @@ def _keep(best: dict[int, Match], match: Match) -> None:
         best[match.report_id] = match
 
 
+def _norm_match(best, identifiers, identifier_type, value, brand, row, tiers) -> None:
+    """Keep the match of one row found on the normalised index of ``identifier_type``."""
+    # The index found the normalised form: only exact-or-not is left to tell.
+    if identifier_type == "frame_number" and brand and normalize_brand(row[2]) not in ("", brand):
+        return  # frame numbers repeat between brands
+    exact = value.strip() == row[_STORED[identifier_type]].strip()
+    kind = "exact" if exact and "exact" in tiers else "normalized"
+    if kind in tiers:
+        _keep(best, Match(row[0], row[1], kind, identifier_type, CONFIDENCE[kind]))
+
+
+def _key_match(best, identifiers, row, tiers) -> None:
+    """Keep the match of one candidate row found on the look-alike / near keys."""
+    report_id, report_number, brand, imei, serial, frame = row
+    current = best.get(report_id)
+    if current is not None and current.confidence >= CONFIDENCE["lookalike"]:
+        return  # a key match cannot beat it
+    why = explain(identifiers, Identifiers(imei, serial, frame, brand), tiers)
+    if why is not None:
+        _keep(best, Match(report_id, report_number, *why))
+
+
+def _ranked(best: dict[int, Match]) -> list[Match]:
+    return sorted(best.values(), key=lambda m: (-m.confidence, m.report_id))
+
+
 def find_matches(
     session: Session, identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS
 ) -> list[Match]:
@@ -187,38 +213,83 @@ def find_matches(
     tiers = tuple(tiers)
     session.flush()  # the lookups below read through the session's connection
     best: dict[int, Match] = {}
-    typed = identifiers.typed()
     if "exact" in tiers or "normalized" in tiers:
         brand = normalize_brand(identifiers.brand)
-        for identifier_type, value in typed:
+        for identifier_type, value in identifiers.typed():
             norm = normalize(identifier_type, value)
             if not norm:
                 continue
             for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
-                # The index found the normalised form: only exact-or-not is left to tell.
-                if (
-                    identifier_type == "frame_number"
-                    and brand
-                    and normalize_brand(row[2]) not in ("", brand)
-                ):
-                    continue  # frame numbers repeat between brands
-                exact = value.strip() == row[_STORED[identifier_type]].strip()
-                kind = "exact" if exact and "exact" in tiers else "normalized"
-                if kind not in tiers:
-                    continue
-                _keep(best, Match(row[0], row[1], kind, identifier_type, CONFIDENCE[kind]))
+                _norm_match(best, identifiers, identifier_type, value, brand, row, tiers)
     if "lookalike" in tiers or "near" in tiers:
         keys = query_keys(identifiers, tiers)
         if keys:
             for row in fetch_all(session, _by_keys_sql(len(keys)), tuple(keys)):
-                report_id, report_number, brand, imei, serial, frame = row
-                current = best.get(report_id)
-                if current is not None and current.confidence >= CONFIDENCE["lookalike"]:
-                    continue  # a key match cannot beat it
-                why = explain(identifiers, Identifiers(imei, serial, frame, brand), tiers)
-                if why is not None:
-                    _keep(best, Match(report_id, report_number, *why))
-    return sorted(best.values(), key=lambda m: (-m.confidence, m.report_id))
+                _key_match(best, identifiers, row, tiers)
+    return _ranked(best)
+
+
+# Batches: one statement per ``BATCH`` values instead of one per good.
+BATCH = 500
+_NORM_COLUMNS = {"imei": "imei_norm", "serial_number": "serial_norm", "frame_number": "frame_norm"}
+
+
+def _chunks(values: list, size: int = BATCH):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def find_matches_many(
+    session: Session,
+    goods: Sequence[Identifiers],
+    tiers: Iterable[str] = MATCH_KINDS,
+    *,
+    keys: Sequence[set[int]] | None = None,
+) -> list[list[Match]]:
+    """``find_matches`` for many goods at once (a CSV import): the same answer for each
+    good, from one indexed ``IN`` lookup per ``BATCH`` identifiers or keys. ``keys``: each
+    good's ``query_keys`` for ``tiers`` when the caller has them already."""
+    tiers = tuple(tiers)
+    session.flush()
+    best: list[dict[int, Match]] = [{} for _ in goods]
+    if "exact" in tiers or "normalized" in tiers:
+        for identifier_type, column in _NORM_COLUMNS.items():
+            wanted: dict[str, list[tuple[int, str]]] = {}
+            for index, identifiers in enumerate(goods):
+                value = getattr(identifiers, identifier_type)
+                if value and value.strip():
+                    norm = normalize(identifier_type, value)
+                    if norm:
+                        wanted.setdefault(norm, []).append((index, value))
+            for chunk in _chunks(list(wanted)):
+                sql = (
+                    f"SELECT {_REPORT_COLUMNS}, r.{column} FROM stolen_reports r "  # noqa: S608
+                    f"WHERE r.{column} IN ({placeholders(len(chunk))}) AND r.status = 'active'"
+                )
+                for row in fetch_all(session, sql, chunk):
+                    for index, value in wanted[row[6]]:
+                        brand = normalize_brand(goods[index].brand)
+                        _norm_match(best[index], goods[index], identifier_type, value, brand,
+                                    row[:6], tiers)  # fmt: skip
+    if "lookalike" in tiers or "near" in tiers:
+        owners: dict[int, list[int]] = {}
+        for index, identifiers in enumerate(goods):
+            for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
+                owners.setdefault(key, []).append(index)
+        candidates: dict[int, dict[int, tuple]] = {}
+        for chunk in _chunks(list(owners)):
+            sql = (
+                f"SELECT k.key, {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
+                "JOIN stolen_reports r ON r.id = k.report_id "
+                f"WHERE k.key IN ({placeholders(len(chunk))}) AND r.status = 'active'"
+            )
+            for row in fetch_all(session, sql, chunk):
+                for index in owners[row[0]]:
+                    candidates.setdefault(index, {})[row[1]] = row[1:]
+        for index, rows in candidates.items():
+            for row in rows.values():
+                _key_match(best[index], goods[index], row, tiers)
+    return [_ranked(found) for found in best]
 
 
 _PUBLIC_SQL = (
@@ -257,6 +328,7 @@ __all__ = [
     "Match",
     "explain",
     "find_matches",
+    "find_matches_many",
     "is_reported_stolen",
     "query_keys",
 ]

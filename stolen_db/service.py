@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -169,22 +170,120 @@ def withdraw(session: Session, report_id: int, *, now: datetime) -> StolenReport
     return report
 
 
-def add_reports_bulk(session: Session, reports: Iterable[Mapping], *, now: datetime) -> int:
-    """Insert many valid reports at once (synthetic data): no checks, no retroactive matching.
+class ReportRef(NamedTuple):
+    """A stored report's identity and identifiers, without an ORM object (bulk paths)."""
 
-    For generated data sets only; real reports go through ``report_theft``.
-    """
-    rows = [report_row(data, now) for data in reports]
+    id: int
+    report_number: str
+    brand: str | None
+    imei: str | None
+    serial_number: str | None
+    frame_number: str | None
+    status: str = ReportStatus.ACTIVE.value
+    # Its look-alike and near keys (``report_keys``), as stored: the keys that find its
+    # look-alike and near matches among registered goods too.
+    keys: frozenset[int] = frozenset()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ReportStatus.ACTIVE
+
+
+# (session, reports, now) -> hits made: retroactive matching of many new reports at once.
+RegisteredBatchMatcher = Callable[[Session, Sequence[ReportRef], datetime], int]
+
+
+def insert_reports(session: Session, rows: Sequence[Mapping]) -> list[ReportRef]:
+    """Insert stored-form rows (``report_row``) with their keys, in a few statements."""
     if not rows:
-        return 0
+        return []
     ids = session.scalars(
         insert(StolenReport).returning(StolenReport.id, sort_by_parameter_order=True), rows
     ).all()
-    keys = [
-        {"key": key, "report_id": report_id}
+    refs = [
+        ReportRef(
+            report_id,
+            row["report_number"],
+            row["brand"],
+            row["imei"],
+            row["serial_number"],
+            row["frame_number"],
+            keys=frozenset(report_keys(row)),
+        )
         for report_id, row in zip(ids, rows, strict=True)
-        for key in report_keys(row)
     ]
+    keys = [{"key": key, "report_id": ref.id} for ref in refs for key in ref.keys]
     if keys:
         session.execute(insert(StolenReportKey), keys)
-    return len(rows)
+    return refs
+
+
+@dataclass(frozen=True)
+class TheftsReported:
+    """What ``report_thefts`` did: the stored reports and, by input position, the refused."""
+
+    reports: list[ReportRef]
+    stored_positions: list[int]
+    refused: dict[int, dict[str, list[str]]]
+    duplicates: list[int]
+    retroactive_hits: int
+
+
+def report_thefts(
+    session: Session,
+    reports: Sequence[Mapping],
+    *,
+    now: datetime,
+    find_registered_matches_many: RegisteredBatchMatcher | None = None,
+) -> TheftsReported:
+    """``report_theft`` for many reports at once (the police's CSV import): the same rules,
+    the same keys and the same retroactive hits, in a few statements per batch.
+
+    A report that breaks a rule is refused with its messages, one whose number exists (in
+    the database or earlier in ``reports``) is a duplicate; the others are stored.
+    """
+    refused: dict[int, dict[str, list[str]]] = {}
+    duplicates: list[int] = []
+    accepted: list[tuple[int, dict]] = []
+    seen: set[str] = set()
+    for position, data in enumerate(reports):
+        errors = check_report(data)
+        if errors:
+            refused[position] = errors
+            continue
+        row = report_row(data, now)
+        if row["report_number"] in seen:
+            duplicates.append(position)
+            continue
+        seen.add(row["report_number"])
+        accepted.append((position, row))
+    numbers = [row["report_number"] for _, row in accepted]
+    existing: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        existing.update(
+            session.scalars(
+                select(StolenReport.report_number).where(
+                    StolenReport.report_number.in_(numbers[start : start + 500])
+                )
+            )
+        )
+    if existing:
+        duplicates += [p for p, row in accepted if row["report_number"] in existing]
+        accepted = [(p, row) for p, row in accepted if row["report_number"] not in existing]
+    stored = insert_reports(session, [row for _, row in accepted])
+    session.flush()
+    hits = (
+        find_registered_matches_many(session, stored, now)
+        if find_registered_matches_many and stored
+        else 0
+    )
+    log.info("%s thefts reported at once, %s retroactive hits", len(stored), hits)
+    return TheftsReported(stored, [p for p, _ in accepted], refused, sorted(duplicates), hits)
+
+
+def add_reports_bulk(session: Session, reports: Iterable[Mapping], *, now: datetime) -> int:
+    """Insert many valid reports at once (synthetic data): no checks, no retroactive matching.
+
+    For generated data sets only; real reports go through ``report_theft(s)``.
+    """
+    return len(insert_reports(session, [report_row(data, now) for data in reports]))

@@ -18,12 +18,20 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.outbox import enqueue
 from stolen_db.keys import identifier_keys
-from stolen_db.matching import Identifiers, Match, explain, find_matches, query_keys
+from stolen_db.lookup import fetch_all, placeholders
+from stolen_db.matching import (
+    Identifiers,
+    Match,
+    explain,
+    find_matches,
+    find_matches_many,
+    query_keys,
+)
 from stolen_db.models import StolenReport
 from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
@@ -60,8 +68,14 @@ def index_item(session: Session, item: Item) -> None:
         keys |= identifier_keys(identifier_type, getattr(item, identifier_type), item.brand)
     if not keys:
         return
+    # By key and item: the primary key (key, item_id) answers it, whatever the table's size
+    # (by item alone it would be a scan of every item's keys).
     stored = set(
-        session.scalars(select(ItemIdentifierKey.key).where(ItemIdentifierKey.item_id == item.id))
+        session.scalars(
+            select(ItemIdentifierKey.key).where(
+                ItemIdentifierKey.key.in_(keys), ItemIdentifierKey.item_id == item.id
+            )
+        )
     )
     session.add_all(ItemIdentifierKey(key=key, item_id=item.id) for key in keys - stored)
     session.flush()
@@ -77,6 +91,40 @@ def check_item(session: Session, item: Item, *, now: datetime) -> list[Hit]:
     ]
 
 
+def _keys_of(item) -> set[int]:
+    keys: set[int] = set()
+    for identifier_type in IDENTIFIER_TYPES:
+        keys |= identifier_keys(identifier_type, getattr(item, identifier_type), item.brand)
+    return keys
+
+
+def check_new_items(
+    session: Session, items, *, now: datetime, trigger: str = "registration"
+) -> list[Hit]:
+    """``check_item`` for many items just inserted (a CSV import; objects with the item's
+    ``id``, ``brand`` and identifiers): their keys are stored in one bulk insert, they are
+    matched in batches (``find_matches_many``) and every hit is recorded."""
+    keys = [_keys_of(item) for item in items]
+    rows = [(key, item.id) for item, item_keys in zip(items, keys, strict=True)
+            for key in item_keys]  # fmt: skip
+    if rows:
+        # Two integers a row: straight to the driver (what SQLAlchemy adds costs more).
+        connection = session.connection()
+        marks = "%s, %s" if connection.dialect.paramstyle in ("format", "pyformat") else "?, ?"
+        connection.exec_driver_sql(
+            f"INSERT INTO item_identifier_keys (key, item_id) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+    # An item's keys are the keys that find its look-alike and near candidates.
+    matches = find_matches_many(session, [item_identifiers(item) for item in items], keys=keys)
+    hits = []
+    for item, found in zip(items, matches, strict=True):
+        if found:
+            stored = session.get(Item, item.id)
+            hits += [record_hit(session, stored, m, trigger=trigger, now=now) for m in found]
+    return hits
+
+
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:
     """Items registered before this moment are outside the retention window."""
     if retention_days is None:
@@ -84,49 +132,115 @@ def retention_cutoff(now: datetime, retention_days: int | None = None) -> dateti
     return now - timedelta(days=retention_days)
 
 
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+_NORM_COLUMNS = (
+    ("imei", Item.imei_norm),
+    ("serial_number", Item.serial_norm),
+    ("frame_number", Item.frame_norm),
+)
+
+
+def registered_pairs(
+    session: Session, reports, *, now: datetime, retention_days: int | None = None
+) -> list[tuple[int, Match]]:
+    """(item id, match) for every item registered within the retention window that one of
+    ``reports`` matches (``StolenReport``s or ``ReportRef``s), ordered by report, then item.
+
+    Whatever the number of reports, a few indexed ``IN`` lookups per 500 values: candidates
+    on the items' normalised columns and on their keys, then the candidates' identifiers
+    in one query per 500 items, each pair explained in Python (``stolen_db.matching``).
+    """
+    reports = [r for r in reports if r.is_active]
+    if not reports:
+        return []
+    session.flush()
+    cutoff = retention_cutoff(now, retention_days)
+    queries = [report_identifiers(r) for r in reports]
+    candidates: set[tuple[int, int]] = set()  # (report index, item id)
+    # Exact and normalised candidates on the items' indexed normalised columns ...
+    for identifier_type, column in _NORM_COLUMNS:
+        owners: dict[str, list[int]] = {}
+        for index, query in enumerate(queries):
+            norm = normalize(identifier_type, getattr(query, identifier_type))
+            if norm:
+                owners.setdefault(norm, []).append(index)
+        # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
+        # building a statement for each would cost as much as the lookup.
+        for chunk in _chunks(list(owners)):
+            sql = f"SELECT {column.name}, id FROM items WHERE {column.name} IN "  # noqa: S608
+            for norm, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
+                candidates.update((index, item_id) for index in owners[norm])
+    # ... look-alike and near candidates on the items' keys.
+    owners = {}
+    for index, query in enumerate(queries):
+        # A bulk-inserted report carries its stored keys: the same as its query keys.
+        keys = getattr(reports[index], "keys", None) or query_keys(query)
+        for key in keys:
+            owners.setdefault(key, []).append(index)
+    sql = "SELECT key, item_id FROM item_identifier_keys WHERE key IN "
+    for chunk in _chunks(list(owners)):
+        for key, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
+            candidates.update((index, item_id) for index in owners[key])
+    if not candidates:
+        return []
+    goods: dict[int, Identifiers] = {}
+    for chunk in _chunks(sorted({item_id for _, item_id in candidates})):
+        for item_id, brand, imei, serial, frame in session.execute(
+            select(Item.id, Item.brand, Item.imei, Item.serial_number, Item.frame_number).where(
+                Item.id.in_(chunk), Item.created_at >= cutoff
+            )
+        ):
+            goods[item_id] = Identifiers(imei, serial, frame, brand)
+    found = []
+    for index, item_id in sorted(candidates):
+        good = goods.get(item_id)
+        if good is None:
+            continue  # registered before the retention window
+        why = explain(good, queries[index])
+        if why is not None:
+            report = reports[index]
+            found.append((item_id, Match(report.id, report.report_number, *why)))
+    return found
+
+
 def registered_matches(
     session: Session, report: StolenReport, *, now: datetime, retention_days: int | None = None
 ) -> list[tuple[Item, Match]]:
     """Items registered within the retention window that ``report`` matches, with why."""
-    if not report.is_active:
-        return []
-    session.flush()
-    cutoff = retention_cutoff(now, retention_days)
-    query = report_identifiers(report)
-    # Exact and normalised candidates on the items' indexed normalised columns ...
-    norm_conditions = [
-        column == normalize(identifier_type, value)
-        for identifier_type, column, value in (
-            ("imei", Item.imei_norm, report.imei),
-            ("serial_number", Item.serial_norm, report.serial_number),
-            ("frame_number", Item.frame_norm, report.frame_number),
+    pairs = registered_pairs(session, [report], now=now, retention_days=retention_days)
+    items = _items(session, [item_id for item_id, _ in pairs])
+    return [(items[item_id], match) for item_id, match in pairs]
+
+
+def _items(session: Session, ids: list[int]) -> dict[int, Item]:
+    items: dict[int, Item] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        items.update((i.id, i) for i in session.scalars(select(Item).where(Item.id.in_(chunk))))
+    return items
+
+
+def retroactive_hits_many(session: Session, reports, now: datetime) -> int:
+    """Record a hit for every registered item that one of many new theft reports matches;
+    how many. Handed to ``stolen_db.init_app`` as ``find_registered_matches_many`` (the
+    police's bulk import): runs inside the transaction that records the reports."""
+    pairs = registered_pairs(session, reports, now=now)
+    items = _items(session, [item_id for item_id, _ in pairs])
+    per_report: dict[int, int] = {}
+    for item_id, match in pairs:
+        record_hit(session, items[item_id], match, trigger="theft_report", now=now)
+        per_report[match.report_id] = per_report.get(match.report_id, 0) + 1
+    for report_id, count in per_report.items():
+        log.info(
+            "stolen report %s matched %s registered items",
+            report_id,
+            count,
+            extra={"stolen_report_id": report_id},
         )
-        if value and normalize(identifier_type, value)
-    ]
-    candidate_ids: set[int] = set()
-    if norm_conditions:
-        candidate_ids |= set(session.scalars(select(Item.id).where(or_(*norm_conditions))))
-    # ... look-alike and near candidates on the items' keys.
-    keys = query_keys(query)
-    if keys:
-        candidate_ids |= set(
-            session.scalars(
-                select(ItemIdentifierKey.item_id).where(ItemIdentifierKey.key.in_(keys))
-            )
-        )
-    if not candidate_ids:
-        return []
-    items = session.scalars(
-        select(Item).where(Item.id.in_(candidate_ids), Item.created_at >= cutoff).order_by(Item.id)
-    ).all()
-    found = []
-    for item in items:
-        why = explain(item_identifiers(item), query)
-        if why is not None:
-            match = Match(report.id, report.report_number, why.kind, why.identifier_type,
-                          why.confidence)  # fmt: skip
-            found.append((item, match))
-    return found
+    return len(pairs)
 
 
 def retroactive_hits(session: Session, report: StolenReport, now: datetime) -> int:
@@ -135,17 +249,7 @@ def retroactive_hits(session: Session, report: StolenReport, now: datetime) -> i
     Handed to ``stolen_db.init_app`` as ``find_registered_matches``: runs inside the
     transaction that records the report.
     """
-    matches = registered_matches(session, report, now=now)
-    for item, match in matches:
-        record_hit(session, item, match, trigger="theft_report", now=now)
-    if matches:
-        log.info(
-            "stolen report %s matched %s registered items",
-            report.id,
-            len(matches),
-            extra={"stolen_report_id": report.id},
-        )
-    return len(matches)
+    return retroactive_hits_many(session, [report], now)
 
 
 def record_hit(session: Session, item: Item, match: Match, *, trigger: str, now: datetime) -> Hit:

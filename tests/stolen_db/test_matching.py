@@ -144,3 +144,17 @@ def test_every_tier_is_an_index_lookup_not_a_scan():
             assert "SCAN" not in plan, plan
             assert "USING" in plan, plan
     engine.dispose()
+
+
+def test_matching_many_goods_at_once_answers_as_matching_each(reports, session):
+    """``find_matches_many`` (the CSV imports) finds, for every good, what ``find_matches``
+    finds for it alone: every case above, in one call."""
+    from stolen_db.matching import find_matches_many
+
+    goods = [Identifiers(**{t: typed}, brand=brand) for _, t, typed, brand, _ in CASES]
+    goods.append(Identifiers(imei="35209900176I481", serial_number="C02XK0XJJG5J", brand="Apple"))
+    assert find_matches_many(session, goods) == [find_matches(session, g) for g in goods]
+    tiers = ("exact", "normalized")
+    assert find_matches_many(session, goods, tiers) == [
+        find_matches(session, g, tiers) for g in goods
+    ]

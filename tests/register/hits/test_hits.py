@@ -223,3 +223,50 @@ def test_registration_and_a_later_report_never_double_count_a_hit(session, clock
     session.commit()
     assert session.query(Hit).count() == 1
     assert session.query(OutboxEvent).count() == 1
+
+
+def test_many_theft_reports_at_once_make_the_hits_one_report_at_a_time_would(
+    session, clock, dealer
+):
+    """The police's bulk import (``report_thefts`` with ``retroactive_hits_many``) matches
+    every tier, keeps the retention window and records each hit with its event and task."""
+    from register.hits.service import registered_matches, retroactive_hits_many
+    from stolen_db.models import StolenReport
+    from stolen_db.service import report_thefts
+
+    exact = register_item(session, clock, dealer=dealer, brand="Apple", imei=IMEI)
+    near = register_item(session, clock, dealer=dealer, category="camera", brand="Canon",
+                         serial_number="SN4417QX")  # fmt: skip
+    register_item(session, clock, dealer=dealer, category="camera", brand="Nikon",
+                  serial_number="SN4417QX")  # another brand: no near match  # fmt: skip
+    session.commit()
+
+    def report(number, **fields):
+        return {"report_number": number, "reported_at": clock.now(), "category": "phone",
+                "brand": "Apple", **fields}  # fmt: skip
+
+    reports = [
+        report("B-1", imei=IMEI),
+        report("B-2", category="camera", brand="Canon", serial_number="SN4471QX"),
+        report("B-3", imei=IMEI_2),
+        report("B-1", imei=IMEI_2),  # a duplicate number
+        report("B-4", imei="123"),  # refused: not an IMEI
+    ]
+    result = report_thefts(
+        session, reports, now=clock.now(), find_registered_matches_many=retroactive_hits_many
+    )
+    assert [r.report_number for r in result.reports] == ["B-1", "B-2", "B-3"]
+    assert result.duplicates == [3] and list(result.refused) == [4]
+    assert result.retroactive_hits == 2
+    hits = session.scalars(select(Hit).order_by(Hit.item_id)).all()
+    assert [(h.item_id, h.match_kind, h.trigger) for h in hits] == [
+        (exact.id, "exact", "theft_report"),
+        (near.id, "near", "theft_report"),
+    ]
+    assert len(session.scalars(select(OutboxEvent)).all()) == 2
+    # The same pairs as matching each report on its own.
+    for ref in result.reports:
+        one = registered_matches(session, session.get(StolenReport, ref.id), now=clock.now())
+        assert {(i.id, m.kind) for i, m in one} == {
+            (h.item_id, h.match_kind) for h in hits if h.stolen_report_id == ref.id
+        }

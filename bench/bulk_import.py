@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Bulk import of N items (100,000 by default) through the product's CSV importer, beside a
+raw ``executemany`` of the same rows into the same tables.
+
+On a copy of a generated national database, a new dealer imports a CSV file of N items in
+purchases of one to three items (``register.purchases.importer.import_csv``: parse, validate
+every row, number and chain every purchase, check every item against Stop Heling with every
+tier, store the items' keys, record the hits), committed once. Then the rows it stored
+(sellers, purchases, items, item keys) are read back and inserted again for a second new
+dealer with the bare driver's ``executemany`` in one transaction: the floor of writing
+those rows, with nothing computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Figure, pg_dsn, table
+
+HEADER = [
+    "purchase_ref", "acquired_at", "seller_name", "seller_birth_date", "seller_street",
+    "seller_house_number", "seller_postcode", "seller_city", "id_document_type",
+    "id_document_number", "id_document_country", "category", "brand", "model", "description",
+    "price_cents", "imei", "serial_number", "frame_number",
+]  # fmt: skip
+
+
+def csv_text(count: int, seed: int, acquired_at: datetime) -> str:
+    from stolen_db.generator import Generator
+
+    rnd = random.Random(seed)
+    goods = Generator(seed, start=70_000_000)
+    lines = [",".join(HEADER)]
+    written = purchase = 0
+    when = acquired_at.isoformat()
+    while written < count:
+        purchase += 1
+        seller = [f"Verkoper {purchase}", "1985-06-15", "Kerkstraat", str(1 + purchase % 200),
+                  "1017 GC", "Amsterdam", "id_card", f"IX{purchase:08d}", "NL"]  # fmt: skip
+        for _ in range(min(rnd.choice((1, 1, 1, 2, 3)), count - written)):
+            data = goods.report()
+            lines.append(",".join([
+                f"P{purchase}", when, *seller, data["category"], data["brand"], data["model"],
+                data["description"].replace(",", " "), str(rnd.randrange(500, 150_000)),
+                data["imei"] or "", data["serial_number"] or "", data["frame_number"] or "",
+            ]))  # fmt: skip
+            written += 1
+    return "\n".join(lines) + "\n"
+
+
+def new_dealer(session, name: str) -> int:
+    from sqlalchemy import insert
+
+    from register.dealers.models import Dealer
+
+    now = datetime.now(UTC)
+    table = Dealer.__table__
+    return session.execute(
+        insert(table)
+        .values(name=name, kvk_number="99999999", kind="commercial", country="NL",
+                municipality_id=1, status="active", created_at=now, activated_at=now,
+                last_sequence_number=0)
+        .returning(table.c.id)
+    ).scalar_one()  # fmt: skip
+
+
+def raw_copy(url: str, source_dealer: int, target_dealer: int) -> tuple[float, int]:
+    """Insert the rows ``source_dealer``'s import stored again for ``target_dealer``, with the
+    bare driver's executemany in one transaction; (seconds, rows)."""
+    from bench.generate import columns
+
+    postgres = url.startswith("postgresql")
+    if postgres:
+        import psycopg
+
+        conn = psycopg.connect(pg_dsn(url))
+        mark = "%s"
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        mark = "?"
+
+    def rows(sql, params=()):
+        return conn.execute(sql, params).fetchall()
+
+    tables = {name: columns(name) for name in ("sellers", "purchases", "items")}
+    stored = {
+        name: rows(f"SELECT {', '.join(cols)} FROM {name} WHERE dealer_id = {mark} ORDER BY id",
+                   (source_dealer,))
+        for name, cols in tables.items()
+    }  # fmt: skip
+    keys = rows(
+        f"SELECT k.key, k.item_id FROM item_identifier_keys k JOIN items i ON i.id = k.item_id "
+        f"WHERE i.dealer_id = {mark}",
+        (source_dealer,),
+    )
+    shift = {
+        name: rows(f"SELECT coalesce(max(id), 0) FROM {name}")[0][0] for name in tables
+    }  # fmt: skip
+    prepared: dict[str, list] = {}
+    for name, cols in tables.items():
+        position = {c: i for i, c in enumerate(cols)}
+        out = []
+        for row in stored[name]:
+            row = list(row)
+            row[position["id"]] += shift[name]
+            row[position["dealer_id"]] = target_dealer
+            if name == "purchases" and row[position["seller_id"]] is not None:
+                row[position["seller_id"]] += shift["sellers"]
+            if name == "items":
+                row[position["purchase_id"]] += shift["purchases"]
+            out.append(tuple(row))
+        prepared[name] = out
+    prepared["item_identifier_keys"] = [(key, item + shift["items"]) for key, item in keys]
+    statements = {
+        name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+        for name, cols in {**tables, "item_identifier_keys": ["key", "item_id"]}.items()
+    }
+    started = time.perf_counter()
+    if postgres:
+        with conn.transaction(), conn.cursor() as cursor:
+            for name, statement in statements.items():
+                cursor.executemany(statement, prepared[name])
+    else:
+        conn.execute("BEGIN IMMEDIATE")
+        for name, statement in statements.items():
+            conn.executemany(statement, prepared[name])
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    if postgres:  # the ids were given: move the sequences past them
+        with conn.transaction():
+            for name in tables:
+                conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT max(id) FROM {name}))"
+                )
+    conn.close()
+    return seconds, sum(len(v) for v in prepared.values())
+
+
+def measure(url: str, *, count: int, seed: int = 5) -> list[Figure]:
+    from sqlalchemy import func, select
+
+    from register import create_app
+    from register.dealers.models import Dealer
+    from register.extensions import db
+    from register.hits.models import Hit
+    from register.purchases.importer import import_csv
+
+    logging.disable(logging.INFO)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    now = datetime.now(UTC)
+    text = csv_text(count, seed, now - timedelta(minutes=30))
+    with app.app_context():
+        session = db.session
+        ours_id = new_dealer(session, "Bench import (importer)")
+        raw_id = new_dealer(session, "Bench import (raw)")
+        hits_before = session.scalar(select(func.count(Hit.id)))
+        session.commit()
+        dealer = session.get(Dealer, ours_id)
+        started = time.perf_counter()
+        result = import_csv(session, dealer, text, now=now)
+        session.commit()
+        seconds = time.perf_counter() - started
+        hits = session.scalar(select(func.count(Hit.id))) - hits_before
+        session.remove()
+        db.engine.dispose()
+    assert result["items"] == count
+    raw_seconds, rows = raw_copy(url, ours_id, raw_id)
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    return [
+        Figure(database, f"bulk import, {count:,} items ({result['purchases']:,} purchases)",
+               "items/s", count / seconds, count / raw_seconds,
+               "raw executemany of the same rows, items/s", 0.2,
+               note=f"{seconds:.1f} s vs {raw_seconds:.1f} s for {rows:,} rows "
+                    f"(sellers, purchases, items, item keys); {hits:,} hits recorded"),
+    ]  # fmt: skip
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a copy of a generated database")
+    parser.add_argument("--items", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    print(table(measure(args.database_url, count=args.items)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
