@@ -326,7 +326,11 @@ def store_registrations(
     last_number = session.execute(
         update(table)
         .where(table.c.id == dealer.id)
-        .values(last_sequence_number=table.c.last_sequence_number + len(registrations))
+        .values(
+            last_sequence_number=table.c.last_sequence_number + len(registrations),
+            # lock_head took the first position; the batch takes the rest.
+            last_chain_position=table.c.last_chain_position + len(registrations) - 1,
+        )
         .returning(table.c.last_sequence_number)
     ).scalar_one()
     seller_ids = iter(
