@@ -55,3 +55,21 @@ class TestCsrf:
 
     def test_the_login_form_carries_a_csrf_field(self, client):
         assert 'name="csrf_token"' in client.get("/login").get_data(as_text=True)
+
+
+def test_the_pager_links_to_the_neighbouring_pages_and_keeps_the_filters(app):
+    from flask import render_template_string
+
+    template = (
+        '{% from "_pager.html" import pager %}'
+        '{{ pager("hits_web.hit_list", 2, 3, {"kind": "near"}) }}'
+    )
+    with app.test_request_context("/hits"):
+        html = render_template_string(template)
+    assert 'href="/hits?page=1&amp;kind=near"' in html
+    assert 'href="/hits?page=3&amp;kind=near"' in html
+    assert "Pagina 2 van 3" in html
+    with app.test_request_context("/hits"):
+        assert "nav" not in render_template_string(
+            '{% from "_pager.html" import pager %}{{ pager("hits_web.hit_list", 1, 1) }}'
+        )
