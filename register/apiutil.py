@@ -43,6 +43,20 @@ def guard_json_body() -> None:
         abort_problem(400, "The request body must be a JSON object.")
 
 
+def refuse(exc: Exception, *, conflicts: tuple[type[Exception], ...] = ()):
+    """Answer a rule a service refused: 409 for a state conflict, else 422 naming the field.
+
+    Rolls back first, so nothing the request did before the refusal is stored.
+    """
+    from .extensions import db
+
+    db.session.rollback()
+    if isinstance(exc, conflicts):
+        abort_problem(409, str(exc))
+    field = getattr(exc, "field", None) or "_schema"
+    abort_problem(422, str(exc), errors={field: [str(exc)]})
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

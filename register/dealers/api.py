@@ -6,7 +6,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from ..accounts.authz import require_role
-from ..apiutil import page_schema, paginate
+from ..apiutil import page_schema, paginate, refuse
 from ..clock import utcnow
 from ..errors import abort_problem
 from ..extensions import db
@@ -31,12 +31,7 @@ ReportPage = page_schema(ReportSchema, "MeldplichtReportPage")
 
 
 def problem_for(exc: Exception):
-    """DealerError -> 422 naming the field; ReportConflict -> 409."""
-    db.session.rollback()
-    if isinstance(exc, ReportConflict):
-        abort_problem(409, str(exc))
-    field = getattr(exc, "field", None) or "_schema"
-    abort_problem(422, str(exc), errors={field: [str(exc)]})
+    refuse(exc, conflicts=(ReportConflict,))
 
 
 @blp.route("/meldplicht", methods=["POST"])

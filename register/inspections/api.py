@@ -6,7 +6,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from ..accounts.authz import require_role
-from ..apiutil import page_schema, paginate
+from ..apiutil import page_schema, paginate, refuse
 from ..clock import utcnow
 from ..errors import abort_problem
 from ..extensions import db
@@ -44,11 +44,7 @@ InspectionPage = page_schema(InspectionSchema, "InspectionPage")
 
 
 def problem_for(exc: Exception):
-    db.session.rollback()
-    if isinstance(exc, TaskConflict):
-        abort_problem(409, str(exc))
-    field = getattr(exc, "field", None) or "_schema"
-    abort_problem(422, str(exc), errors={field: [str(exc)]})
+    refuse(exc, conflicts=(TaskConflict,))
 
 
 @blp.route("/inspections/tasks", methods=["GET"])
