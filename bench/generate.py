@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATA, pg_create, pg_dsn, pg_exists, pg_url
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the moment the data describes
 RETENTION_DAYS = 4 * 365  # acquisitions spread over the retention period
 KEY_TABLES = {"stolen_report_keys": "report_id", "item_identifier_keys": "item_id"}
@@ -328,7 +328,8 @@ def write_register(directory: Path, spec: Spec) -> None:
              "city": f"Gemeente {municipality_id}", "status": "active",
              "created_at": NOW - timedelta(days=RETENTION_DAYS + 30),
              "activated_at": NOW - timedelta(days=RETENTION_DAYS + 20),
-             "last_sequence_number": len(sizes), "last_entry_hash": prev_hash}
+             "last_sequence_number": len(sizes), "last_chain_position": len(sizes),
+             "last_entry_hash": prev_hash}
         )  # fmt: skip
     for writer in (dealers, sellers, purchases, items, item_keys):
         writer.close()
