@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -56,21 +56,57 @@ def enqueue(
         existing = session.scalar(select(OutboxEvent).where(OutboxEvent.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    event = OutboxEvent(
-        message_id="msg_" + uuid.uuid4().hex,
-        dedupe_key=dedupe_key,
-        type=event_type,
-        payload=payload,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        retry_window_start=now,
-        updated_at=now,
-    )
+    event = OutboxEvent(**_new_event(event_type, payload, now, dedupe_key))
     session.add(event)
     session.flush()
     return event
+
+
+def _new_event(event_type: str, payload: dict, now: datetime, dedupe_key: str | None) -> dict:
+    return {
+        "message_id": "msg_" + uuid.uuid4().hex,
+        "dedupe_key": dedupe_key,
+        "type": event_type,
+        "payload": payload,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "retry_window_start": now,
+        "updated_at": now,
+    }
+
+
+def enqueue_many(
+    session: Session, event_type: str, events: list[tuple[str, dict]], *, now: datetime
+) -> dict[str, int]:
+    """``enqueue`` for many events at once: ``(dedupe_key, payload)`` pairs; the event id of
+    every dedupe key, new or already queued. One query for the keys already queued and one
+    multi-row insert for the rest (flushes, never commits)."""
+    ids: dict[str, int] = {}
+    keys = [key for key, _ in events]
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        ids.update(
+            session.execute(
+                select(OutboxEvent.dedupe_key, OutboxEvent.id).where(
+                    OutboxEvent.dedupe_key.in_(chunk)
+                )
+            ).all()
+        )
+    rows, seen = [], set(ids)
+    for key, payload in events:
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(_new_event(event_type, payload, now, key))
+    if rows:
+        session.flush()
+        new_ids = session.scalars(
+            insert(OutboxEvent).returning(OutboxEvent.id, sort_by_parameter_order=True), rows
+        ).all()
+        ids.update(zip((row["dedupe_key"] for row in rows), new_ids, strict=True))
+    return ids
 
 
 def claimable_statuses() -> tuple[str, ...]:

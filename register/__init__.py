@@ -51,7 +51,9 @@ def _engine_options(app: Flask) -> None:
     """Connection settings; explicit SQLALCHEMY_ENGINE_OPTIONS keys win over the DB_* keys."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options.setdefault("connect_args", {"timeout": 30})
+        from .sqlite_writers import QueuedWriterConnection
+
+        options.setdefault("connect_args", {"timeout": 30, "factory": QueuedWriterConnection})
         return
     options.setdefault("pool_size", int(app.config["DB_POOL_SIZE"]))
     options.setdefault("max_overflow", int(app.config["DB_MAX_OVERFLOW"]))

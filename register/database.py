@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import all_metadata, db
 
@@ -46,6 +48,9 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        take_over_checkpoints = getattr(dbapi_connection, "take_over_checkpoints", None)
+        if take_over_checkpoints is not None:
+            take_over_checkpoints()
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -54,7 +59,20 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
             immediate = _request_may_write()
         else:
             immediate = immediate_outside_requests
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Wait for the writers before us in the kernel, not in SQLite's sleeping busy handler.
+        driver = connection.connection.driver_connection
+        enter_queue = getattr(driver, "enter_queue", None)
+        if enter_queue is not None:
+            enter_queue()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if enter_queue is not None:
+                driver.leave_queue()
+            raise
 
 
 def create_all() -> None:
@@ -66,3 +84,31 @@ def create_all() -> None:
 def drop_all() -> None:
     for metadata in reversed(all_metadata()):
         metadata.drop_all(db.engine)
+
+
+def allocate_ids(session: Session, counts: dict) -> dict:
+    """New primary keys for several tables in one statement: ``{Model: count}`` gives
+    ``{Model: [ids]}``. Taken before the rows are inserted, so that rows can refer to each
+    other and be hashed onto the chain without a round trip each. PostgreSQL: from the
+    tables' sequences. SQLite: after the highest, under the write lock the transaction holds
+    (BEGIN IMMEDIATE)."""
+    wanted = [(model, count) for model, count in counts.items() if count > 0]
+    ids: dict = {model: [] for model in counts}
+    if not wanted:
+        return ids
+    postgres = session.get_bind().dialect.name == "postgresql"
+    parts = []
+    for index, (model, _count) in enumerate(wanted):
+        table = model.__table__.name
+        if postgres:
+            parts.append(
+                f"(SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "  # noqa: S608
+                f"FROM generate_series(1, :n{index}))"
+            )
+        else:
+            parts.append(f"(SELECT coalesce(max(id), 0) FROM {table})")  # noqa: S608
+    params = {f"n{index}": count for index, (_model, count) in enumerate(wanted)}
+    row = session.execute(text_sql("SELECT " + ", ".join(parts)), params).one()
+    for (model, count), value in zip(wanted, row, strict=True):
+        ids[model] = sorted(value) if postgres else list(range(value + 1, value + 1 + count))
+    return ids

@@ -277,7 +277,8 @@ def find_matches_many(
             for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
                 owners.setdefault(key, []).append(index)
         candidates: dict[int, dict[int, tuple]] = {}
-        for chunk in _chunks(list(owners)):
+        # In key order: consecutive lookups walk neighbouring pages of the key index.
+        for chunk in _chunks(sorted(owners)):
             sql = (
                 f"SELECT k.key, {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
                 "JOIN stolen_reports r ON r.id = k.report_id "

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from stolen_db.matching import Match
+
+from ..purchases.models import Item
 from ..purchases.shapes import seller_shape
-from .models import Hit
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def hit_event_payload(hit: Hit, *, now: datetime) -> dict:
-    item = hit.item
+def hit_event_payload(
+    *, hit_id: int, trigger: str, match: Match, item: Item, item_status: str, now: datetime
+) -> dict:
+    """The payload of the hit of ``item`` on ``match``'s report; ``item.purchase`` with its
+    dealer (and municipality) and seller loaded."""
     purchase = item.purchase
     dealer = purchase.dealer
     seller = purchase.seller
@@ -21,12 +26,12 @@ def hit_event_payload(hit: Hit, *, now: datetime) -> dict:
         "type": "hit.created",
         "timestamp": now.isoformat(),
         "data": {
-            "hit_id": hit.id,
-            "trigger": hit.trigger,
+            "hit_id": hit_id,
+            "trigger": trigger,
             "match": {
-                "kind": hit.match_kind,
-                "identifier_type": hit.identifier_type,
-                "confidence": hit.confidence,
+                "kind": match.kind,
+                "identifier_type": match.identifier_type,
+                "confidence": match.confidence,
             },
             "item": {
                 "id": item.id,
@@ -38,7 +43,7 @@ def hit_event_payload(hit: Hit, *, now: datetime) -> dict:
                 "serial_number": item.serial_number,
                 "frame_number": item.frame_number,
                 "price_cents": item.price_cents,
-                "status": item.status,
+                "status": item_status,
             },
             "purchase": {
                 "id": purchase.id,
@@ -62,8 +67,8 @@ def hit_event_payload(hit: Hit, *, now: datetime) -> dict:
             },
             "seller": None if seller is None else seller_shape(seller),
             "stolen_report": {
-                "id": hit.stolen_report_id,
-                "report_number": hit.stolen_report.report_number,
+                "id": match.report_id,
+                "report_number": match.report_number,
             },
         },
     }

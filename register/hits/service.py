@@ -15,29 +15,31 @@ event in the outbox for the police, and an inspection task for the dealer's muni
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from notifications.outbox import enqueue
+from notifications.outbox import enqueue_many
 from stolen_db.keys import identifier_keys
 from stolen_db.lookup import fetch_all, placeholders
 from stolen_db.matching import (
     Identifiers,
     Match,
     explain,
-    find_matches,
     find_matches_many,
     query_keys,
 )
 from stolen_db.models import StolenReport
 from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
-from ..inspections.service import open_task
-from ..purchases.models import Item, ItemStatus, transition_item
-from .models import Hit, ItemIdentifierKey
+from ..database import allocate_ids
+from ..dealers.models import Dealer
+from ..inspections.service import TaskRequest, open_tasks
+from ..purchases.models import ITEM_TRANSITIONS, Correction, Item, ItemStatus, Purchase
+from .models import Hit
 from .payload import hit_event_payload
 
 log = logging.getLogger(__name__)
@@ -61,68 +63,87 @@ def report_identifiers(report: StolenReport) -> Identifiers:
     )
 
 
-def index_item(session: Session, item: Item) -> None:
-    """Store the item's look-alike and near keys, for retroactive matching (idempotent)."""
-    keys: set[int] = set()
-    for identifier_type in IDENTIFIER_TYPES:
-        keys |= identifier_keys(identifier_type, getattr(item, identifier_type), item.brand)
-    if not keys:
-        return
-    # By key and item: the primary key (key, item_id) answers it, whatever the table's size
-    # (by item alone it would be a scan of every item's keys).
-    stored = set(
-        session.scalars(
-            select(ItemIdentifierKey.key).where(
-                ItemIdentifierKey.key.in_(keys), ItemIdentifierKey.item_id == item.id
-            )
-        )
-    )
-    session.add_all(ItemIdentifierKey(key=key, item_id=item.id) for key in keys - stored)
-    session.flush()
-
-
-def check_item(session: Session, item: Item, *, now: datetime) -> list[Hit]:
-    """Check a newly registered (flushed) item against active stolen reports, every tier;
-    record every hit."""
-    index_item(session, item)
-    return [
-        record_hit(session, item, match, trigger="registration", now=now)
-        for match in find_matches(session, item_identifiers(item))
-    ]
-
-
 def _keys_of(item) -> set[int]:
+    """The look-alike and near keys of an item's identifiers (``stolen_db.keys``): an
+    ``Item``, ``Identifiers`` or any object with the identifiers and the brand."""
     keys: set[int] = set()
     for identifier_type in IDENTIFIER_TYPES:
         keys |= identifier_keys(identifier_type, getattr(item, identifier_type), item.brand)
     return keys
 
 
-def check_new_items(
-    session: Session, items, *, now: datetime, trigger: str = "registration"
-) -> list[Hit]:
-    """``check_item`` for many items just inserted (a CSV import; objects with the item's
-    ``id``, ``brand`` and identifiers): their keys are stored in one bulk insert, they are
-    matched in batches (``find_matches_many``) and every hit is recorded."""
-    keys = [_keys_of(item) for item in items]
-    rows = [(key, item.id) for item, item_keys in zip(items, keys, strict=True)
-            for key in item_keys]  # fmt: skip
+def _insert_keys(session: Session, rows: list[tuple[int, int]]) -> None:
+    """(key, item id) rows into ``item_identifier_keys``, keeping those already there: two
+    integers a row, straight to the driver (what SQLAlchemy adds per row costs more than
+    the insert)."""
     if rows:
-        # Two integers a row: straight to the driver (what SQLAlchemy adds costs more).
         connection = session.connection()
         marks = "%s, %s" if connection.dialect.paramstyle in ("format", "pyformat") else "?, ?"
         connection.exec_driver_sql(
-            f"INSERT INTO item_identifier_keys (key, item_id) VALUES ({marks})",  # noqa: S608
+            "INSERT INTO item_identifier_keys (key, item_id) "  # noqa: S608
+            f"VALUES ({marks}) ON CONFLICT DO NOTHING",
             rows,
         )
+
+
+def index_item(session: Session, item_id: int, identifiers: Identifiers) -> None:
+    """Store the keys of an item whose identifiers were corrected, for retroactive matching
+    (the keys it has already stay: they find it as a candidate that matching rejects)."""
+    session.flush()
+    _insert_keys(session, [(key, item_id) for key in _keys_of(identifiers)])
+
+
+# Registering goods and reporting thefts must see each other. Each side matches against
+# what the other has committed; with both transactions open at once, each would miss the
+# other's row and the hit would be lost. So they take turns: on PostgreSQL registrations
+# hold this advisory lock shared (they do not wait for each other) and the matching of new
+# reports holds it exclusively, both until their transaction ends; a matcher that waited
+# then sees what the other committed (READ COMMITTED: each statement sees the latest).
+# SQLite has one writer at a time, and both sides write before they match.
+MATCHING_LOCK = 0x53544F5048454C  # "STOPHEL"
+
+
+def _take_turn(session: Session, *, exclusive: bool) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        connection.exec_driver_sql(f"SELECT {function}({MATCHING_LOCK})")
+
+
+def registration_turn(session: Session) -> None:
+    """Before matching new or changed goods against the stolen reports."""
+    _take_turn(session, exclusive=False)
+
+
+def report_turn(session: Session) -> None:
+    """Before matching new or changed stolen reports against the registered goods."""
+    _take_turn(session, exclusive=True)
+
+
+def check_item(session: Session, item: Item, *, now: datetime) -> bool:
+    """Check a newly registered (flushed) item against active stolen reports, every tier;
+    store its keys and record every hit. Whether it made a hit."""
+    return bool(check_new_items(session, [item], now=now))
+
+
+def check_new_items(
+    session: Session, items, *, now: datetime, trigger: str = "registration"
+) -> set[int]:
+    """``check_item`` for many items just inserted (objects with the item's ``id``,
+    ``brand`` and identifiers): their keys are stored in one bulk insert, they are matched
+    in batches (``find_matches_many``) and every hit is recorded. The ids of the items that
+    made a hit. Checking an item again adds nothing."""
+    registration_turn(session)
+    keys = [_keys_of(item) for item in items]
+    # In key order: the inserts walk the key index's pages once instead of at random.
+    _insert_keys(session, sorted((key, item.id) for item, item_keys in zip(items, keys, strict=True)
+                                 for key in item_keys))  # fmt: skip
     # An item's keys are the keys that find its look-alike and near candidates.
     matches = find_matches_many(session, [item_identifiers(item) for item in items], keys=keys)
-    hits = []
-    for item, found in zip(items, matches, strict=True):
-        if found:
-            stored = session.get(Item, item.id)
-            hits += [record_hit(session, stored, m, trigger=trigger, now=now) for m in found]
-    return hits
+    pairs = [(item.id, match) for item, found in zip(items, matches, strict=True)
+             for match in found]  # fmt: skip
+    record_hits(session, pairs, trigger=trigger, now=now)
+    return {item_id for item_id, _ in pairs}
 
 
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:
@@ -158,6 +179,7 @@ def registered_pairs(
     if not reports:
         return []
     session.flush()
+    report_turn(session)
     cutoff = retention_cutoff(now, retention_days)
     queries = [report_identifiers(r) for r in reports]
     candidates: set[tuple[int, int]] = set()  # (report index, item id)
@@ -170,7 +192,7 @@ def registered_pairs(
                 owners.setdefault(norm, []).append(index)
         # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
         # building a statement for each would cost as much as the lookup.
-        for chunk in _chunks(list(owners)):
+        for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
             sql = f"SELECT {column.name}, id FROM items WHERE {column.name} IN "  # noqa: S608
             for norm, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
                 candidates.update((index, item_id) for index in owners[norm])
@@ -182,19 +204,23 @@ def registered_pairs(
         for key in keys:
             owners.setdefault(key, []).append(index)
     sql = "SELECT key, item_id FROM item_identifier_keys WHERE key IN "
-    for chunk in _chunks(list(owners)):
+    for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
         for key, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
             candidates.update((index, item_id) for index in owners[key])
     if not candidates:
         return []
     goods: dict[int, Identifiers] = {}
+    purchase_of: dict[int, int] = {}
     for chunk in _chunks(sorted({item_id for _, item_id in candidates})):
-        for item_id, brand, imei, serial, frame in session.execute(
-            select(Item.id, Item.brand, Item.imei, Item.serial_number, Item.frame_number).where(
-                Item.id.in_(chunk), Item.created_at >= cutoff
-            )
-        ):
+        for item_id, purchase_id, brand, imei, serial, frame in session.execute(
+            select(
+                Item.id, Item.purchase_id, Item.brand, Item.imei, Item.serial_number,
+                Item.frame_number,
+            ).where(Item.id.in_(chunk), Item.created_at >= cutoff)
+        ):  # fmt: skip
             goods[item_id] = Identifiers(imei, serial, frame, brand)
+            purchase_of[item_id] = purchase_id
+    _apply_corrections(session, goods, purchase_of)
     found = []
     for index, item_id in sorted(candidates):
         good = goods.get(item_id)
@@ -205,6 +231,27 @@ def registered_pairs(
             report = reports[index]
             found.append((item_id, Match(report.id, report.report_number, *why)))
     return found
+
+
+def _apply_corrections(
+    session: Session, goods: dict[int, Identifiers], purchase_of: dict[int, int]
+) -> None:
+    """The identifiers and brand of each good as its entry's corrections say they are now:
+    an item keeps what was typed at registration (the chain covers it), a correction records
+    what replaces it. One query per 500 entries; few entries have corrections."""
+    fields = ("imei", "serial_number", "frame_number", "brand")
+    for chunk in _chunks(sorted(set(purchase_of.values()))):
+        for (changes,) in session.execute(
+            select(Correction.changes)
+            .where(Correction.purchase_id.in_(chunk))
+            .order_by(Correction.id)
+        ):
+            for change in changes.get("items", []):
+                good = goods.get(change.get("id"))
+                if good is not None:
+                    goods[change["id"]] = replace(
+                        good, **{k: v for k, v in change.items() if k in fields}
+                    )
 
 
 def registered_matches(
@@ -228,10 +275,9 @@ def retroactive_hits_many(session: Session, reports, now: datetime) -> int:
     how many. Handed to ``stolen_db.init_app`` as ``find_registered_matches_many`` (the
     police's bulk import): runs inside the transaction that records the reports."""
     pairs = registered_pairs(session, reports, now=now)
-    items = _items(session, [item_id for item_id, _ in pairs])
+    record_hits(session, pairs, trigger="theft_report", now=now)
     per_report: dict[int, int] = {}
-    for item_id, match in pairs:
-        record_hit(session, items[item_id], match, trigger="theft_report", now=now)
+    for _, match in pairs:
         per_report[match.report_id] = per_report.get(match.report_id, 0) + 1
     for report_id, count in per_report.items():
         log.info(
@@ -252,50 +298,125 @@ def retroactive_hits(session: Session, report: StolenReport, now: datetime) -> i
     return retroactive_hits_many(session, [report], now)
 
 
+# The statuses an item may go on police hold from (a sold or seized item stays as it is).
+_HOLDABLE = tuple(
+    status.value
+    for status, targets in ITEM_TRANSITIONS.items()
+    if ItemStatus.POLICE_HOLD in targets
+)
+
+
 def record_hit(session: Session, item: Item, match: Match, *, trigger: str, now: datetime) -> Hit:
     """Record one hit with all it sets in motion (flushes, never commits). Idempotent."""
-    existing = session.scalar(
-        select(Hit).where(Hit.item_id == item.id, Hit.stolen_report_id == match.report_id)
-    )
-    if existing is not None:
-        return existing
-    hit = Hit(
-        item_id=item.id,
-        dealer_id=item.dealer_id,
-        stolen_report_id=match.report_id,
-        trigger=trigger,
-        match_kind=match.kind,
-        identifier_type=match.identifier_type,
-        confidence=match.confidence,
-        created_at=now,
-    )
-    session.add(hit)
-    if item.status not in (ItemStatus.SOLD, ItemStatus.SEIZED, ItemStatus.POLICE_HOLD):
-        transition_item(item, ItemStatus.POLICE_HOLD)
+    (hit_id,) = record_hits(session, [(item.id, match)], trigger=trigger, now=now)
+    return session.get(Hit, hit_id)
+
+
+def record_hits(
+    session: Session, pairs: list[tuple[int, Match]], *, trigger: str, now: datetime
+) -> list[int]:
+    """Record the hit of every (item id, match) with all it sets in motion: the ``Hit``, the
+    item on police hold, a ``hit.created`` event in the outbox, an inspection task for the
+    dealer's municipality. Idempotent: a pair that has its hit already keeps it. The hit ids
+    in the order of ``pairs``.
+
+    A few statements whatever the number of pairs (a CSV import or a bulk theft import makes
+    thousands): the items with what the payload needs in one query per 500, then one
+    multi-row insert each for hits, events and tasks. Flushes, never commits.
+    """
+    if not pairs:
+        return []
     session.flush()
-    event = enqueue(
+    item_ids = sorted({item_id for item_id, _ in pairs})
+    items: dict[int, Item] = {}
+    existing: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(item_ids):
+        items.update(
+            (item.id, item)
+            for item in session.scalars(
+                select(Item)
+                .where(Item.id.in_(chunk))
+                .options(
+                    joinedload(Item.purchase).options(
+                        joinedload(Purchase.dealer).joinedload(Dealer.municipality),
+                        joinedload(Purchase.seller),
+                    )
+                )
+            ).unique()
+        )
+        existing.update(
+            ((item_id, report_id), hit_id)
+            for hit_id, item_id, report_id in session.execute(
+                select(Hit.id, Hit.item_id, Hit.stolen_report_id).where(Hit.item_id.in_(chunk))
+            )
+        )
+    fresh: dict[tuple[int, int], Match] = {}
+    for item_id, match in pairs:
+        if (item_id, match.report_id) not in existing:
+            fresh.setdefault((item_id, match.report_id), match)
+    new = [(item_id, match) for (item_id, _), match in fresh.items()]
+    hit_ids = allocate_ids(session, {Hit: len(new)})[Hit]
+    held = [item_id for item_id in {item_id: None for item_id, _ in new}
+            if items[item_id].status in _HOLDABLE]  # fmt: skip
+    if held:
+        # Through the ORM so that the session's own copies of the items say so too.
+        session.execute(
+            update(Item)
+            .where(Item.id.in_(held), Item.status.in_(_HOLDABLE))
+            .values(status=ItemStatus.POLICE_HOLD.value),
+            execution_options={"synchronize_session": "evaluate"},
+        )
+    events = []
+    for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
+        item = items[item_id]
+        payload = hit_event_payload(
+            hit_id=hit_id, trigger=trigger, match=match, item=item, item_status=item.status,
+            now=now,
+        )  # fmt: skip
+        events.append((f"hit:{hit_id}", payload))
+    event_ids = enqueue_many(session, "hit.created", events, now=now)
+    if new:
+        session.execute(
+            insert(Hit),
+            [
+                {
+                    "id": hit_id,
+                    "item_id": item_id,
+                    "dealer_id": items[item_id].dealer_id,
+                    "stolen_report_id": match.report_id,
+                    "trigger": trigger,
+                    "match_kind": match.kind,
+                    "identifier_type": match.identifier_type,
+                    "confidence": match.confidence,
+                    "created_at": now,
+                    "outbox_event_id": event_ids[f"hit:{hit_id}"],
+                }
+                for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
+            ],
+        )
+    open_tasks(
         session,
-        "hit.created",
-        hit_event_payload(hit, now=now),
+        [
+            TaskRequest(
+                dealer_id=items[item_id].dealer_id,
+                municipality_id=items[item_id].purchase.dealer.municipality_id,
+                reason="hit",
+                dedupe_key=f"hit:{hit_id}",
+                details=f"item {item_id} matches stolen report {match.report_number}",
+            )
+            for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
+        ],
         now=now,
-        dedupe_key=f"hit:{hit.id}",
     )
-    hit.outbox_event_id = event.id
-    open_task(
-        session,
-        dealer=item.purchase.dealer,
-        reason="hit",
-        now=now,
-        dedupe_key=f"hit:{hit.id}",
-        details=f"item {item.id} matches stolen report {match.report_number}",
-    )
-    log.info(
-        "hit %s: item %s matches stolen report %s (%s, %s)",
-        hit.id,
-        item.id,
-        match.report_id,
-        match.kind,
-        trigger,
-        extra={"hit_id": hit.id, "item_id": item.id, "stolen_report_id": match.report_id},
-    )
-    return hit
+    for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
+        log.info(
+            "hit %s: item %s matches stolen report %s (%s, %s)",
+            hit_id,
+            item_id,
+            match.report_id,
+            match.kind,
+            trigger,
+            extra={"hit_id": hit_id, "item_id": item_id, "stolen_report_id": match.report_id},
+        )
+    created = dict(zip(((i, m.report_id) for i, m in new), hit_ids, strict=True))
+    return [existing.get((i, m.report_id)) or created[(i, m.report_id)] for i, m in pairs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import normalize_imei, normalize_serial
@@ -71,6 +71,55 @@ def open_task(
     session.add(task)
     session.flush()
     return task
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """One task ``open_tasks`` is asked to queue: the arguments of ``open_task``."""
+
+    dealer_id: int
+    municipality_id: int
+    reason: str
+    dedupe_key: str
+    details: str | None = None
+
+
+def open_tasks(session: Session, requests: list[TaskRequest], *, now: datetime) -> None:
+    """``open_task`` for many causes at once (a CSV import's hits): one query for the dedupe
+    keys already queued and one multi-row insert for the rest (flushes, never commits)."""
+    for request in requests:
+        if request.reason not in TASK_REASONS:
+            raise ValueError(f"unknown inspection reason {request.reason!r}")
+    seen: set[str] = set()
+    keys = [request.dedupe_key for request in requests]
+    for start in range(0, len(keys), 500):
+        seen.update(
+            session.scalars(
+                select(InspectionTask.dedupe_key).where(
+                    InspectionTask.dedupe_key.in_(keys[start : start + 500])
+                )
+            )
+        )
+    rows = []
+    for request in requests:
+        if request.dedupe_key in seen:
+            continue
+        seen.add(request.dedupe_key)
+        rows.append(
+            {
+                "dealer_id": request.dealer_id,
+                "municipality_id": request.municipality_id,
+                "reason": request.reason,
+                "priority": REASON_WEIGHT[request.reason],
+                "status": "open",
+                "dedupe_key": request.dedupe_key,
+                "details": request.details,
+                "created_at": now,
+            }
+        )
+    if rows:
+        session.flush()
+        session.execute(insert(InspectionTask), rows)
 
 
 def cancel_tasks_for_stopped_dealer(session: Session, dealer: Dealer, *, now: datetime) -> int:

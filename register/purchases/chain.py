@@ -160,16 +160,17 @@ class ChainHead:
     """The locked head of a dealer's chain: where the next entry goes."""
 
     dealer_id: int
-    sequence_number: int  # the dealer's last purchase sequence number (the new one, if taken)
+    # The dealer's last purchase sequence number; if new ones were taken, the first of them.
+    sequence_number: int
     prev_hash: str | None
-    position: int  # the chain position for the new entry
+    position: int  # the chain position for the (first) new entry
 
 
 def _lock_statement(new_sequence_number: bool):
     table = Dealer.__table__
-    values = {"last_chain_position": table.c.last_chain_position + 1}
+    values = {"last_chain_position": table.c.last_chain_position + bindparam("count")}
     if new_sequence_number:
-        values["last_sequence_number"] = table.c.last_sequence_number + 1
+        values["last_sequence_number"] = table.c.last_sequence_number + bindparam("count")
     return (
         update(table)
         .where(table.c.id == bindparam("dealer_id"))
@@ -183,17 +184,23 @@ def _lock_statement(new_sequence_number: bool):
 _LOCK_HEAD = {new: _lock_statement(new) for new in (True, False)}
 
 
-def lock_head(session: Session, dealer_id: int, *, new_sequence_number: bool) -> ChainHead:
-    """Lock the dealer's chain head and take the next chain position; with
-    ``new_sequence_number`` also the next purchase sequence number. One statement.
+def lock_head(
+    session: Session, dealer_id: int, *, new_sequence_number: bool, count: int = 1
+) -> ChainHead:
+    """Lock the dealer's chain head and take the next ``count`` chain positions; with
+    ``new_sequence_number`` also the next ``count`` purchase sequence numbers. One statement.
+    The head names the first of them.
 
     The UPDATE takes the dealer row's write lock until the transaction ends, so numbers and
     positions are gapless (a rolled-back entry gives them back) and unique across processes:
     a writer that waited for the lock increments the row as the other one committed it.
     """
-    row = session.execute(_LOCK_HEAD[new_sequence_number], {"dealer_id": dealer_id}).one()
+    row = session.execute(
+        _LOCK_HEAD[new_sequence_number], {"dealer_id": dealer_id, "count": count}
+    ).one()
+    first_number = row.last_sequence_number - (count - 1 if new_sequence_number else 0)
     return ChainHead(
-        dealer_id, row.last_sequence_number, row.last_entry_hash, row.last_chain_position
+        dealer_id, first_number, row.last_entry_hash, row.last_chain_position - count + 1
     )
 
 
@@ -209,11 +216,14 @@ def seal(session: Session, head: ChainHead, entry) -> None:
     entry.chain_position = head.position
     entry.prev_hash = head.prev_hash
     entry.entry_hash = chain_hash(head.prev_hash, content_of(entry))
-    # On the session's connection, not through the session: no autoflush here, so the entry's
-    # hash goes out with the caller's next flush instead of a flush of its own.
-    session.connection().execute(
-        _MOVE_HEAD, {"dealer_id": head.dealer_id, "entry_hash": entry.entry_hash}
-    )
+    move_head(session, head.dealer_id, entry.entry_hash)
+
+
+def move_head(session: Session, dealer_id: int, entry_hash: str) -> None:
+    """Make ``entry_hash`` the hash of the dealer's last entry."""
+    # On the session's connection, not through the session: no autoflush here, so an
+    # entry's hash goes out with the caller's next flush instead of a flush of its own.
+    session.connection().execute(_MOVE_HEAD, {"dealer_id": dealer_id, "entry_hash": entry_hash})
 
 
 _MOVE_HEAD = (

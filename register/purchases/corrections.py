@@ -19,7 +19,7 @@ from stolen_db.normalize import normalize_frame, normalize_imei, normalize_seria
 
 from ..clock import AMSTERDAM
 from ..errors import flatten_errors
-from ..hits.service import record_hit
+from ..hits.service import index_item, record_hits, registration_turn
 from ..timeutil import aware
 from . import chain
 from .messages import Message
@@ -261,6 +261,8 @@ def _recheck_identifiers(session: Session, purchase: Purchase, item_changes, now
             frame_number=values["frame_number"],
             brand=values["brand"],
         )
-        for match in find_matches(session, identifiers):
-            record_hit(session, item, match, trigger="registration", now=now)
+        registration_turn(session)
+        index_item(session, item.id, identifiers)
+        matches = find_matches(session, identifiers)
+        record_hits(session, [(item.id, m) for m in matches], trigger="registration", now=now)
     session.flush()

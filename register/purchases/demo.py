@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import AMSTERDAM
 from .corrections import correct_purchase
+from .models import Purchase
 from .service import register_purchase, sell_item
 
 FALLBACK_STOLEN_IMEI = "356938035643809"
@@ -48,7 +49,7 @@ def seed(session: Session, *, now, context: dict) -> None:
 
     jan = _seller("Jan de Vries", "1990-04-01", "Kerkstraat", "12a", "1017 GC", "IXF123456")
     fatima = _seller("Fatima el Amrani", "1985-09-12", "Javastraat", "88", "1094 HJ", "NX7K2L9P1")
-    old = register_purchase(
+    entry = register_purchase(
         session,
         shop,
         {
@@ -64,6 +65,7 @@ def seed(session: Session, *, now, context: dict) -> None:
         },
         now=now - timedelta(days=20),
     )  # fmt: skip
+    old = session.get(Purchase, entry.id)
     sell_item(
         session,
         old.items[0],

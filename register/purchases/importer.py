@@ -11,25 +11,16 @@ import csv
 import io
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from types import SimpleNamespace
+from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy import func, insert, select, update
-from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
-from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import check_new_items
-from ..inspections.service import open_task
-from . import chain
-from .holding import hold_until, registration_deadline
 from .messages import Message
-from .models import Item, ItemStatus, Purchase, Seller
 from .schemas import PurchaseIn
-from .service import InvalidEntry, _new_seller, ensure_active, rules_for, set_identifiers
+from .service import InvalidEntry, ensure_active, record_registrations, rules_for
 
 log = logging.getLogger(__name__)
 
@@ -280,149 +271,17 @@ def _validate(schema: PurchaseIn, payload: dict) -> dict:
 # -- storing many registrations at once ---------------------------------------------------------
 
 
-def allocate_ids(session: Session, model, count: int) -> list[int]:
-    """``count`` new primary keys of ``model``'s table, taken before the rows are inserted, so
-    that rows can refer to each other and be hashed onto the chain without a round trip each.
-    PostgreSQL: from the table's sequence. SQLite: after the highest, under the write lock
-    the transaction holds (BEGIN IMMEDIATE)."""
-    if count == 0:
-        return []
-    table = model.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        return list(
-            session.scalars(
-                text_sql(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"table": table.name, "n": count},
-            )
-        )
-    highest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-    return list(range(highest + 1, highest + 1 + count))
-
-
-def _row(obj) -> dict:
-    return _columns(type(obj), obj)
-
-
-def _columns(model, obj) -> dict:
-    return {column.key: getattr(obj, column.key) for column in model.__table__.columns}
-
-
 def store_registrations(
     session: Session, dealer: Dealer, registrations: list[dict], *, now: datetime,
     user_id: int | None = None,
 ) -> list[dict]:  # fmt: skip
-    """Record many validated registrations of one dealer, as ``record_registration`` records
-    each (numbered, chained, every item checked and indexed, late ones flagged with a task),
-    in a few bulk statements: ids are taken up front, the chain is hashed in Python, the
-    rows are inserted with ``executemany``, and the items are checked against Stop Heling
-    in batches (``stolen_db.matching.find_matches_many``). Flushes, never commits."""
-    ensure_active(dealer)
-    municipality = dealer.municipality
-    head = chain.lock_head(session, dealer.id, new_sequence_number=False)
-    table = Dealer.__table__
-    last_number = session.execute(
-        update(table)
-        .where(table.c.id == dealer.id)
-        .values(
-            last_sequence_number=table.c.last_sequence_number + len(registrations),
-            # lock_head took the first position; the batch takes the rest.
-            last_chain_position=table.c.last_chain_position + len(registrations) - 1,
-        )
-        .returning(table.c.last_sequence_number)
-    ).scalar_one()
-    seller_ids = iter(
-        allocate_ids(session, Seller, sum(1 for r in registrations if r.get("seller")))
-    )
-    purchase_ids = iter(allocate_ids(session, Purchase, len(registrations)))
-    item_ids = iter(allocate_ids(session, Item, sum(len(r["items"]) for r in registrations)))
-    today = now.astimezone(AMSTERDAM).date()
-    dates: dict = {}
-    prev_hash, position = head.prev_hash, head.position
-    sequence_number = last_number - len(registrations)
-    sellers, purchases, items = [], [], []
-    for data in registrations:
-        acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
-        acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
-        if acquisition_date not in dates:
-            dates[acquisition_date] = (
-                registration_deadline(acquisition_date, municipality),
-                hold_until(acquisition_date, municipality),
-            )
-        deadline, until = dates[acquisition_date]
-        seller = _new_seller(data.get("seller"), dealer, now)
-        if seller is not None:
-            seller.id = next(seller_ids)
-            sellers.append(_row(seller))
-        sequence_number += 1
-        # Plain objects with the columns' names (an ORM object per row costs more than the
-        # rest of storing it); ``chain.purchase_content`` reads them as it reads the models.
-        purchase = SimpleNamespace(
-            id=next(purchase_ids),
-            dealer_id=dealer.id,
-            sequence_number=sequence_number,
-            acquired_at=acquired_at,
-            acquisition_date=acquisition_date,
-            acquisition_type=data["acquisition_type"],
-            seller=seller,
-            seller_id=None if seller is None else seller.id,
-            recorded_at=now,
-            recorded_by_id=user_id,
-            late=today > deadline,
-            registration_deadline=deadline,
-            chain_position=position,
-            prev_hash=prev_hash,
-            items=[],
-        )
-        status = (ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE).value
-        for index, item_data in enumerate(data["items"]):
-            item = SimpleNamespace(
-                id=next(item_ids),
-                purchase_id=purchase.id,
-                dealer_id=dealer.id,
-                position=index,
-                category=item_data["category"],
-                brand=item_data.get("brand"),
-                model=item_data.get("model"),
-                description=item_data.get("description"),
-                price_cents=item_data.get("price_cents"),
-                status=status,
-                hold_until=until,
-                created_at=now,
-            )
-            set_identifiers(item, item_data)
-            purchase.items.append(item)
-            items.append(item)
-        purchase.entry_hash = chain.chain_hash(prev_hash, chain.purchase_content(purchase))
-        prev_hash, position = purchase.entry_hash, position + 1
-        purchases.append(purchase)
-    if sellers:
-        session.execute(insert(Seller.__table__), sellers)
-    session.execute(insert(Purchase.__table__), [_columns(Purchase, p) for p in purchases])
-    session.execute(insert(Item.__table__), [_columns(Item, i) for i in items])
-    session.execute(update(table).where(table.c.id == dealer.id).values(last_entry_hash=prev_hash))
-    held = {hit.item_id for hit in check_new_items(session, items, now=now, trigger="registration")}
-    for purchase in purchases:
-        if purchase.late:
-            open_task(
-                session,
-                dealer=dealer,
-                reason="late_registration",
-                now=now,
-                dedupe_key=f"purchase:{purchase.id}",
-                details=(
-                    f"purchase {purchase.id} (sequence number {purchase.sequence_number}), "
-                    f"acquired {purchase.acquisition_date.isoformat()}, registered "
-                    f"{today.isoformat()}, deadline {purchase.registration_deadline.isoformat()}"
-                ),
-            )
-    session.flush()
+    """Record many validated registrations of one dealer (``record_registrations``); what
+    the import answers for each. Flushes, never commits."""
+    purchases = record_registrations(session, dealer, registrations, now=now, user_id=user_id)
     log.info(
         "imported %s purchases with %s items for dealer %s",
         len(purchases),
-        len(items),
+        sum(len(p.items) for p in purchases),
         dealer.id,
         extra={"dealer_id": dealer.id},
     )
@@ -432,12 +291,7 @@ def store_registrations(
             "sequence_number": p.sequence_number,
             "late": p.late,
             "items": [
-                {
-                    "id": i.id,
-                    "status": ItemStatus.POLICE_HOLD.value if i.id in held else i.status,
-                    "hold_until": i.hold_until,
-                }
-                for i in p.items
+                {"id": i.id, "status": i.status, "hold_until": i.hold_until} for i in p.items
             ],
         }
         for p in purchases

@@ -57,6 +57,14 @@ ITEM_TRANSITIONS: dict[ItemStatus, set[ItemStatus]] = {
 }
 
 
+def effective_status(item, today: date) -> str:
+    """An item's status as of ``today`` (an ``Item`` or a new entry's plain item): a holding
+    period that ended makes the item available."""
+    if item.status == ItemStatus.HOLDING and today > item.hold_until:
+        return ItemStatus.AVAILABLE.value
+    return item.status
+
+
 class IllegalTransition(ValueError):
     """The item's current status does not allow the requested change."""
 
@@ -179,10 +187,7 @@ class Item(db.Model):
     sale = relationship("Sale", back_populates="item", uselist=False)
 
     def effective_status(self, today: date) -> str:
-        """The status as of ``today``: a holding period that ended makes the item available."""
-        if self.status == ItemStatus.HOLDING and today > self.hold_until:
-            return ItemStatus.AVAILABLE.value
-        return self.status
+        return effective_status(self, today)
 
 
 class Correction(db.Model):

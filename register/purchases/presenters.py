@@ -15,7 +15,7 @@ from ..clock import AMSTERDAM
 from ..timeutil import aware
 from .corrections import ITEM_CORRECTABLE, current_shape
 from .holding import first_sale_day
-from .models import Item, Purchase
+from .models import Item, Purchase, effective_status
 from .shapes import seller_shape
 
 
@@ -140,7 +140,7 @@ def present_sale(sale) -> dict | None:
 
 
 def present_item(item: Item, today: date) -> dict:
-    status = item.effective_status(today)
+    status = effective_status(item, today)
     return {
         "id": item.id,
         "purchase_id": item.purchase_id,

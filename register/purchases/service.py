@@ -9,17 +9,20 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from marshmallow import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
+from ..database import allocate_ids
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import check_item
-from ..inspections.service import open_task
+from ..hits.service import check_new_items
+from ..inspections.service import TaskRequest, open_tasks
 from ..timeutil import aware
 from . import chain
 from .holding import first_sale_day, hold_until, registration_deadline
@@ -116,57 +119,10 @@ def register_purchase(
 def record_registration(
     session: Session, dealer: Dealer, data: dict, *, now: datetime, user_id: int | None = None
 ) -> Purchase:
-    """Record validated registration data: number it, chain it, check every item."""
-    ensure_active(dealer)
-    municipality = dealer.municipality
-    acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
-    acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
-    today = now.astimezone(AMSTERDAM).date()
-    deadline = registration_deadline(acquisition_date, municipality)
-    seller = _new_seller(data.get("seller"), dealer, now)
-    purchase = Purchase(
-        dealer_id=dealer.id,
-        acquired_at=acquired_at,
-        acquisition_date=acquisition_date,
-        acquisition_type=data["acquisition_type"],
-        seller=seller,
-        recorded_at=now,
-        recorded_by_id=user_id,
-        late=today > deadline,
-        registration_deadline=deadline,
-        # A new entry has no corrections yet: known, so presenting it loads nothing.
-        corrections=[],
-    )
-    until = hold_until(acquisition_date, municipality)
-    status = ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE
-    items = [
-        _new_item(item, position, purchase, dealer, until, status, now)
-        for position, item in enumerate(data["items"])
-    ]
-    # Everything above needs no lock. From here until the commit, other registrations of
-    # this dealer wait: keep this part short.
-    head = chain.lock_head(session, dealer.id, new_sequence_number=True)
-    purchase.sequence_number = head.sequence_number
-    for name, value in chain.place(head).items():
-        setattr(purchase, name, value)
-    session.add(purchase)  # with its seller and items (cascade)
-    chain.seal(session, head, purchase)
-    for item in items:
-        check_item(session, item, now=now)
-    if purchase.late:
-        open_task(
-            session,
-            dealer=dealer,
-            reason="late_registration",
-            now=now,
-            dedupe_key=f"purchase:{purchase.id}",
-            details=(
-                f"purchase {purchase.id} (sequence number {purchase.sequence_number}), "
-                f"acquired {acquisition_date.isoformat()}, registered {today.isoformat()}, "
-                f"deadline {deadline.isoformat()}"
-            ),
-        )
-    session.flush()
+    """Record validated registration data: number it, chain it, check every item. The new
+    entry as a plain object with the ``Purchase``'s attributes, its ``seller`` and ``items``
+    (what the API presents); ``session.get(Purchase, entry.id)`` loads the model."""
+    (purchase,) = record_registrations(session, dealer, [data], now=now, user_id=user_id)
     log.info(
         "registered purchase %s for dealer %s",
         purchase.id,
@@ -176,12 +132,116 @@ def record_registration(
     return purchase
 
 
-def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> Seller | None:
+def record_registrations(
+    session: Session,
+    dealer: Dealer,
+    registrations: list[dict],
+    *,
+    now: datetime,
+    user_id: int | None = None,
+) -> list[SimpleNamespace]:
+    """Record validated registrations of one dealer: numbered, chained, every item indexed
+    and checked against Stop Heling, late ones flagged with a task. Flushes, never commits.
+
+    One registration at the counter or a CSV file of thousands, the same few statements:
+    the entries are built in Python before the dealer's register is locked; under the lock
+    their ids are taken in one statement, the chain is hashed in Python and the rows go in
+    with one multi-row insert per table; the items are matched in batches
+    (``check_new_items``). An ORM object costs more than the rest of storing its row, so the
+    entries are plain objects with the models' attribute names (``chain`` hashes them and
+    the presenters show them as they do models).
+    """
+    ensure_active(dealer)
+    municipality = dealer.municipality
+    today = now.astimezone(AMSTERDAM).date()
+    periods: dict = {}  # acquisition date -> (registration deadline, hold until)
+    purchases = []
+    for data in registrations:
+        acquired_at = data["acquired_at"].astimezone(UTC)  # SQLite keeps no offset: store UTC
+        acquisition_date = acquired_at.astimezone(AMSTERDAM).date()
+        if acquisition_date not in periods:
+            periods[acquisition_date] = (
+                registration_deadline(acquisition_date, municipality),
+                hold_until(acquisition_date, municipality),
+            )
+        deadline, until = periods[acquisition_date]
+        purchase = SimpleNamespace(
+            id=None, dealer_id=dealer.id, sequence_number=None, acquired_at=acquired_at,
+            acquisition_date=acquisition_date, acquisition_type=data["acquisition_type"],
+            seller_id=None, recorded_at=now, recorded_by_id=user_id, late=today > deadline,
+            registration_deadline=deadline, prev_hash=None, entry_hash=None,
+            chain_position=None,
+        )  # fmt: skip
+        # A new entry has no corrections and its items no sale: known, so presenting it
+        # loads nothing.
+        purchase.corrections = []
+        purchase.seller = _new_seller(data.get("seller"), dealer, now)
+        status = (ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE).value
+        purchase.items = [
+            _new_item(item, position, dealer, until, status, now)
+            for position, item in enumerate(data["items"])
+        ]
+        purchases.append(purchase)
+    sellers = [p.seller for p in purchases if p.seller is not None]
+    items = [item for p in purchases for item in p.items]
+    # From here until the commit, other registrations of this dealer wait: keep it short.
+    head = chain.lock_head(session, dealer.id, new_sequence_number=True, count=len(purchases))
+    ids = allocate_ids(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
+    for seller, seller_id in zip(sellers, ids[Seller], strict=True):
+        seller.id = seller_id
+    item_ids = iter(ids[Item])
+    prev_hash, position = head.prev_hash, head.position
+    for offset, (purchase, purchase_id) in enumerate(zip(purchases, ids[Purchase], strict=True)):
+        purchase.id = purchase_id
+        purchase.sequence_number = head.sequence_number + offset
+        purchase.seller_id = None if purchase.seller is None else purchase.seller.id
+        purchase.chain_position, purchase.prev_hash = position, prev_hash
+        for item in purchase.items:
+            item.id, item.purchase_id = next(item_ids), purchase_id
+        purchase.entry_hash = chain.chain_hash(prev_hash, chain.purchase_content(purchase))
+        prev_hash, position = purchase.entry_hash, position + 1
+    if sellers:
+        session.execute(insert(Seller.__table__), [_columns(Seller, s) for s in sellers])
+    session.execute(insert(Purchase.__table__), [_columns(Purchase, p) for p in purchases])
+    session.execute(insert(Item.__table__), [_columns(Item, i) for i in items])
+    chain.move_head(session, dealer.id, prev_hash)
+    held = check_new_items(session, items, now=now, trigger="registration")
+    for item in items:
+        if item.id in held:
+            item.status = ItemStatus.POLICE_HOLD.value
+    open_tasks(
+        session,
+        [
+            TaskRequest(
+                dealer_id=dealer.id,
+                municipality_id=dealer.municipality_id,
+                reason="late_registration",
+                dedupe_key=f"purchase:{p.id}",
+                details=(
+                    f"purchase {p.id} (sequence number {p.sequence_number}), acquired "
+                    f"{p.acquisition_date.isoformat()}, registered {today.isoformat()}, "
+                    f"deadline {p.registration_deadline.isoformat()}"
+                ),
+            )
+            for p in purchases
+            if p.late
+        ],
+        now=now,
+    )
+    return purchases
+
+
+def _columns(model, obj) -> dict:
+    return {column.key: getattr(obj, column.key) for column in model.__table__.columns}
+
+
+def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> SimpleNamespace | None:
     if data is None:
         return None
     address = data["address"]
     document = data["id_document"]
-    seller = Seller(
+    seller = SimpleNamespace(
+        id=None,
         dealer_id=dealer.id,
         name=data["name"],
         birth_date=data["birth_date"],
@@ -194,14 +254,16 @@ def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> Seller | No
         id_document_number=document["number"],
         id_document_country=document["issuing_country"],
         created_at=now,
+        purged_at=None,
     )
     seller.data_hash = chain.digest(chain.seller_data(seller))
     return seller
 
 
-def _new_item(data, position, purchase, dealer, until, status, now) -> Item:
-    item = Item(
-        purchase=purchase,
+def _new_item(data, position, dealer, until, status, now) -> SimpleNamespace:
+    item = SimpleNamespace(
+        id=None,
+        purchase_id=None,
         dealer_id=dealer.id,
         position=position,
         category=data["category"],
@@ -209,11 +271,11 @@ def _new_item(data, position, purchase, dealer, until, status, now) -> Item:
         model=data.get("model"),
         description=data.get("description"),
         price_cents=data.get("price_cents"),
-        status=status.value,
+        status=status,
         hold_until=until,
         created_at=now,
-        sale=None,  # a new item is not sold: known, so presenting it loads nothing
     )
+    item.sale = None  # a new item is not sold: known, so presenting it loads nothing
     set_identifiers(item, data)
     return item
 

@@ -33,11 +33,13 @@ def test_pool_settings_come_from_the_environment(monkeypatch):
 
 
 def test_sqlite_keeps_its_busy_timeout_and_no_pool_options(tmp_path):
+    from register.sqlite_writers import QueuedWriterConnection
+
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "SECRET_KEY": "x"}
     )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options == {"connect_args": {"timeout": 30}}
+    assert options == {"connect_args": {"timeout": 30, "factory": QueuedWriterConnection}}
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(database_uri):

@@ -196,13 +196,13 @@ class TestRetroactive:
         from stolen_db.models import StolenReport
 
         register_item(session, clock, dealer=dealer, imei=IMEI)
-        real_record_hit = service.record_hit
+        real_record_hits = service.record_hits
 
         def record_then_fail(*args, **kwargs):
-            real_record_hit(*args, **kwargs)
-            raise RuntimeError("simulated crash after the first hit")
+            real_record_hits(*args, **kwargs)
+            raise RuntimeError("simulated crash after the hits were recorded")
 
-        monkeypatch.setattr(service, "record_hit", record_then_fail)
+        monkeypatch.setattr(service, "record_hits", record_then_fail)
         app.config["PROPAGATE_EXCEPTIONS"] = False
         response = api.post("/api/v1/stolen", theft(imei=IMEI), as_="police")
         assert response.status_code == 500
@@ -270,3 +270,58 @@ def test_many_theft_reports_at_once_make_the_hits_one_report_at_a_time_would(
         assert {(i.id, m.kind) for i, m in one} == {
             (h.item_id, h.match_kind) for h in hits if h.stolen_report_id == ref.id
         }
+
+
+def test_many_hits_are_recorded_at_once_each_with_its_hold_event_and_task(
+    session, clock, dealer, make
+):
+    """``record_hits`` (a CSV import's or a bulk theft import's hits): every pair gets its
+    hit, its event with the hit's payload and its task in the dealer's municipality; a sold
+    item keeps its status; recording the same pairs again adds nothing."""
+    from register.hits.service import record_hits
+    from stolen_db.matching import Match
+
+    other = make.dealer(name="Fietsenhandel Noord")
+    first = register_item(session, clock, dealer=dealer, check=False, imei=IMEI)
+    second = register_item(session, clock, dealer=other, check=False, imei=IMEI_2)
+    sold = register_item(session, clock, dealer=other, check=False, status="sold", imei=IMEI)
+    report = add_report(session, clock, imei=IMEI)  # matches first and sold retroactively
+    session.query(Hit).delete()
+    session.query(OutboxEvent).delete()
+    session.query(InspectionTask).delete()
+    session.query(Item).update({"status": "holding"})
+    session.query(Item).filter(Item.id == sold.id).update({"status": "sold"})
+    session.commit()
+
+    def match(kind):
+        return Match(report.id, report.report_number, kind, "imei", 1.0)
+
+    pairs = [(first.id, match("exact")), (second.id, match("near")),
+             (sold.id, match("exact")), (first.id, match("exact"))]  # fmt: skip
+    ids = record_hits(session, pairs, trigger="theft_report", now=clock.now())
+    session.commit()
+    assert len(set(ids)) == 3 and ids[0] == ids[3]
+    hits = {h.item_id: h for h in session.scalars(select(Hit))}
+    assert sorted(hits) == sorted([first.id, second.id, sold.id])
+    statuses = dict(session.execute(select(Item.id, Item.status)).all())
+    assert statuses == {first.id: "police_hold", second.id: "police_hold", sold.id: "sold"}
+    events = {e.id: e for e in session.scalars(select(OutboxEvent))}
+    for item_id, hit in hits.items():
+        event = events[hit.outbox_event_id]
+        assert event.dedupe_key == f"hit:{hit.id}"
+        data = event.payload["data"]
+        assert (data["hit_id"], data["item"]["id"], data["item"]["status"]) == (
+            hit.id, item_id, statuses[item_id]
+        )  # fmt: skip
+        assert data["stolen_report"] == {"id": report.id, "report_number": report.report_number}
+        assert data["dealer"]["id"] == hit.dealer_id
+    tasks = {t.dedupe_key: t for t in session.scalars(select(InspectionTask))}
+    assert set(tasks) == {f"hit:{h.id}" for h in hits.values()}
+    assert tasks[f"hit:{hits[second.id].id}"].municipality_id == other.municipality_id
+
+    again = record_hits(session, pairs, trigger="theft_report", now=clock.now())
+    session.commit()
+    assert again == ids
+    assert session.query(Hit).count() == 3
+    assert session.query(OutboxEvent).count() == 3
+    assert session.query(InspectionTask).count() == 3

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from register.purchases.models import Correction, Item, Sale
 
-from .helpers import IMEI_1, IMEI_2, phone, purchase, register, stolen_report
+from .helpers import IMEI_1, IMEI_2, bicycle, phone, purchase, register, stolen_report
 
 
 def correct(api, user, purchase_id, changes, reason="typo at the counter"):
@@ -103,6 +103,23 @@ class TestCorrections:
         session.refresh(item)
         assert item.status == "police_hold"
         assert item.imei == IMEI_1 and item.imei_norm == IMEI_2  # typed original, current form
+
+    def test_a_theft_report_near_a_corrected_identifier_finds_the_item(self, api, make, session):
+        """The corrected identifier's keys are stored: retroactive look-alike and near
+        matching finds the item by what it says now, not only by what was typed first."""
+        from register.hits.models import Hit
+
+        user = make.user("dealer")
+        body = register(api, user, purchase(items=[bicycle("WBK123456X")]))
+        item_id = body["items"][0]["id"]
+        changes = {"items": [{"id": item_id, "frame_number": "WBK987654X"}]}
+        assert correct(api, user, body["id"], changes).status_code == 201
+        theft = {"report_number": "PL1300-2026004712", "reported_at": "2026-11-27T08:00:00+01:00",
+                 "category": "bicycle", "brand": "Gazelle",
+                 "frame_number": "WBK987654Y"}  # one character off  # fmt: skip
+        assert api.post("/api/v1/stolen", theft, as_="police").json["retroactive_hits"] == 1
+        hit = session.scalar(select(Hit).where(Hit.item_id == item_id))
+        assert (hit.match_kind, hit.trigger) == ("near", "theft_report")
 
     def test_the_item_page_shows_its_whole_history(self, api, make, clock):
         user = make.user("dealer")

@@ -1,0 +1,121 @@
+"""A queue for SQLite's writers: processes that want the write lock wait in the kernel.
+
+SQLite has one writer at a time. A connection that finds the write lock taken does not wait
+for it to be released: its busy handler sleeps and tries again, 1, 2, 5, 10, 15, 20, 25 ...
+ms later. Under a steady stream of short write transactions (registrations at the counter,
+several web processes) a waiter sleeps on while the lock has long been free, and the
+database sits idle between writers.
+
+So every transaction that begins IMMEDIATE first takes an exclusive ``flock`` on a file
+beside the database (``<database>-writers``), and lets go of it once it has committed or
+rolled back. ``flock`` waits in the kernel and wakes the next writer the moment the lock is
+released; SQLite's own lock is then free at once. The kernel drops the lock of a process that
+dies. A thread that holds the queue on one connection and begins IMMEDIATE on another does
+not queue again (that would wait for itself): that second connection relies on SQLite's busy
+handler, as without the queue.
+
+SQLite checkpoints its write-ahead log into the database inside the COMMIT that makes the
+log long enough (``wal_autocheckpoint``): tens of milliseconds of copying and syncing while
+that writer still holds its place in the queue. So these connections checkpoint themselves,
+just after leaving the queue: the log is emptied back to nothing after each checkpoint
+(``journal_size_limit``), so its size on disk says when one is due, and a PASSIVE
+checkpoint runs beside the next writers instead of in front of them.
+
+Where ``fcntl`` does not exist (Windows) or the database is in memory, there is no queue.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None
+
+_held = threading.local()  # how many queue places this thread holds
+
+# When the log is this long, the next connection to commit checkpoints it (SQLite's own
+# default is 1,000 pages: 4 MiB).
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection that leaves the writers' queue when its transaction ends.
+
+    Handed to ``sqlite3.connect`` as its ``factory``; ``enter_queue`` is called before BEGIN
+    IMMEDIATE (``register.database.configure_sqlite``)."""
+
+    _queue_fd: int | None = None
+    _in_queue = False
+    _wal_path: str | None = None
+
+    def take_over_checkpoints(self) -> None:
+        """Checkpoint after commits, outside the queue, instead of inside them (on connect)."""
+        path = _database_path(self)
+        if fcntl is None or path is None:
+            return
+        self.execute("PRAGMA wal_autocheckpoint=0")
+        self.execute("PRAGMA journal_size_limit=0")
+        self._wal_path = path + "-wal"
+
+    def enter_queue(self) -> None:
+        if fcntl is None or self._in_queue or getattr(_held, "count", 0):
+            return
+        if self._queue_fd is None:
+            path = _database_path(self)
+            if path is None:
+                return
+            self._queue_fd = os.open(path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._queue_fd, fcntl.LOCK_EX)  # waits here, in the kernel
+        self._in_queue = True
+        _held.count = getattr(_held, "count", 0) + 1
+
+    def leave_queue(self) -> None:
+        if self._in_queue:
+            self._in_queue = False
+            _held.count -= 1
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_queue()
+        self._checkpoint_if_due()
+
+    def _checkpoint_if_due(self) -> None:
+        if self._wal_path is None or self.in_transaction:
+            return
+        try:
+            if os.stat(self._wal_path).st_size >= CHECKPOINT_BYTES:
+                # PASSIVE: copies what no reader still needs, waits for nobody. What it
+                # cannot copy yet, a later commit's checkpoint does.
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except (OSError, sqlite3.Error):
+            pass  # the commit stands; the next commit tries again
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_queue()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_queue()
+            if self._queue_fd is not None:
+                os.close(self._queue_fd)
+                self._queue_fd = None
+
+
+def _database_path(connection: sqlite3.Connection) -> str | None:
+    """The main database's file, or None for an in-memory or temporary database."""
+    for _seq, name, path in connection.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return path or None
+    return None

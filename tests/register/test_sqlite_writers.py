@@ -1,0 +1,92 @@
+"""SQLite's writers wait for each other in a queue (``register.sqlite_writers``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from register.sqlite_writers import QueuedWriterConnection
+
+
+def connect(path):
+    connection = sqlite3.connect(path, factory=QueuedWriterConnection, isolation_level=None,
+                                 check_same_thread=False, timeout=30)  # fmt: skip
+    connection.execute("PRAGMA journal_mode=WAL")
+    return connection
+
+
+def begin(connection):
+    connection.enter_queue()
+    connection.execute("BEGIN IMMEDIATE")
+
+
+@pytest.fixture
+def database(tmp_path):
+    path = tmp_path / "register.sqlite"
+    with connect(path) as setup:
+        setup.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, writer TEXT)")
+    return path
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_waiting_writer_goes_once_the_first_one_ends(database, end):
+    first, second = connect(database), connect(database)
+    begin(first)
+    first.execute("INSERT INTO entries (writer) VALUES ('first')")
+    entered = threading.Event()
+
+    def write_second():
+        begin(second)  # waits in the queue while the first one writes
+        entered.set()
+        second.execute("INSERT INTO entries (writer) VALUES ('second')")
+        second.commit()
+
+    thread = threading.Thread(target=write_second)
+    thread.start()
+    assert not entered.wait(0.3), "the second writer must wait for the first"
+    getattr(first, end)()
+    assert entered.wait(10)
+    thread.join(10)
+    writers = [row[0] for row in first.execute("SELECT writer FROM entries ORDER BY id")]
+    assert writers == (["first", "second"] if end == "commit" else ["second"])
+    assert (database.parent / "register.sqlite-writers").exists()
+    first.close()
+    second.close()
+
+
+def test_a_thread_in_the_queue_does_not_queue_again_on_another_connection(database):
+    first, second = connect(database), connect(database)
+    begin(first)
+    second.enter_queue()  # would wait for itself; it returns and leaves it to SQLite instead
+    assert not second._in_queue
+    first.commit()
+    begin(second)
+    assert second._in_queue
+    second.rollback()
+    assert not second._in_queue
+
+
+def test_an_in_memory_database_has_no_queue():
+    connection = sqlite3.connect(":memory:", factory=QueuedWriterConnection, isolation_level=None)
+    begin(connection)
+    assert not connection._in_queue
+    connection.commit()
+
+
+def test_the_apps_writers_queue_on_a_sqlite_database(tmp_path):
+    """Whatever database the suite runs on, the app on a SQLite file queues its writers."""
+    from register import create_app
+    from register.extensions import db
+    from tests.conftest import base_config
+
+    app = create_app(
+        base_config(f"sqlite:///{tmp_path / 'app.sqlite'}", SQLITE_IMMEDIATE_OUTSIDE_REQUESTS=True)
+    )
+    with app.app_context(), db.engine.begin() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, QueuedWriterConnection) and driver._in_queue
+    assert not driver._in_queue
+    with app.app_context():
+        db.engine.dispose()
