@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from .extensions import all_metadata, db
 
@@ -22,10 +22,37 @@ def writes_on_read(view):
     return view
 
 
+def reads_first(view):
+    """Mark a write view that reads before it writes (a registration: the token, the dealer,
+    validation) and calls ``end_read_phase`` in between. On SQLite its first transaction
+    begins deferred and only the writing holds the database's one write lock, so another
+    process's registration can be read and validated meanwhile."""
+    view.reads_first = True
+    return view
+
+
+def end_read_phase(session: Session) -> None:
+    """End a ``reads_first`` view's reading: on SQLite, commit the read transaction and keep
+    what it loaded (the next statement begins the write transaction, IMMEDIATE). What was
+    read may change before the write lock is taken: the writing checks what matters again
+    under its own locks. Elsewhere nothing changes (PostgreSQL has no database-wide lock)."""
+    if has_request_context():
+        g.read_phase_over = True
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def _request_may_write() -> bool:
-    if request.method not in _READ_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint)
+    if request.method not in _READ_METHODS:
+        return not (getattr(view, "reads_first", False) and not g.get("read_phase_over"))
     return bool(getattr(view, "writes_on_read", False))
 
 

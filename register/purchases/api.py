@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from ..accounts.authz import require_role
 from ..apiutil import NON_JSON_ENDPOINTS, PageArgs, page_schema, paginate
 from ..clock import clock
-from ..database import writes_on_read
+from ..database import end_read_phase, reads_first, writes_on_read
 from ..dealers.models import Dealer
 from ..errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE, abort_problem
 from ..extensions import db
@@ -30,7 +30,13 @@ from .queries import (
     visible_purchase,
 )
 from .schemas import CorrectionIn, PurchaseIn, PurchaseListArgs, PurposeArgs, SaleIn
-from .service import RegisterError, register_purchase, sell_item
+from .service import (
+    RegisterError,
+    ensure_active,
+    record_registration,
+    sell_item,
+    validate_registration,
+)
 
 blp = Blueprint(
     "purchases", __name__, url_prefix="/api/v1", description="DOR: the dealer's purchase register"
@@ -65,6 +71,7 @@ def _purpose(args: dict) -> str | None:
 
 
 @blp.route("/purchases", methods=["POST"])
+@reads_first
 @require_role("dealer")
 @blp.doc(**_json_body(PurchaseIn))
 @blp.response(201, PurchaseOut)
@@ -77,13 +84,13 @@ def create_purchase():
     Registered later than the municipality allows, the entry is flagged `late`.
     """
     now = clock().now()
+    dealer = _own_dealer()
     try:
-        purchase = register_purchase(
-            db.session,
-            _own_dealer(),
-            request.get_json(silent=True),
-            now=now,
-            user_id=g.principal.user_id,
+        ensure_active(dealer)
+        data = validate_registration(request.get_json(silent=True), dealer, now=now)
+        end_read_phase(db.session)  # SQLite: the write lock for the writing only
+        purchase = record_registration(
+            db.session, dealer, data, now=now, user_id=g.principal.user_id
         )
     except RegisterError as exc:
         _fail(exc)

@@ -155,6 +155,10 @@ def content_of(entry) -> dict:
 # -- appending --------------------------------------------------------------------------------
 
 
+class NotActive(Exception):
+    """The dealer is not (or no longer) connected to the DOR: nothing may be appended."""
+
+
 @dataclass(frozen=True)
 class ChainHead:
     """The locked head of a dealer's chain: where the next entry goes."""
@@ -173,7 +177,8 @@ def _lock_statement(new_sequence_number: bool):
         values["last_sequence_number"] = table.c.last_sequence_number + bindparam("count")
     return (
         update(table)
-        .where(table.c.id == bindparam("dealer_id"))
+        # Only a dealer connected to the DOR appends, as its row says under the lock.
+        .where(table.c.id == bindparam("dealer_id"), table.c.status == "active")
         .values(**values)
         .returning(
             table.c.last_sequence_number, table.c.last_chain_position, table.c.last_entry_hash
@@ -191,13 +196,16 @@ def lock_head(
     ``new_sequence_number`` also the next ``count`` purchase sequence numbers. One statement.
     The head names the first of them.
 
-    The UPDATE takes the dealer row's write lock until the transaction ends, so numbers and
+    NotActive if the dealer's row, as it is when locked, is not active. The UPDATE takes
+    the dealer row's write lock until the transaction ends, so numbers and
     positions are gapless (a rolled-back entry gives them back) and unique across processes:
     a writer that waited for the lock increments the row as the other one committed it.
     """
     row = session.execute(
         _LOCK_HEAD[new_sequence_number], {"dealer_id": dealer_id, "count": count}
-    ).one()
+    ).one_or_none()
+    if row is None:
+        raise NotActive(dealer_id)
     first_number = row.last_sequence_number - (count - 1 if new_sequence_number else 0)
     return ChainHead(
         dealer_id, first_number, row.last_entry_hash, row.last_chain_position - count + 1

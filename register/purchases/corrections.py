@@ -25,7 +25,7 @@ from . import chain
 from .messages import Message
 from .models import Correction, Purchase
 from .schemas import CorrectionIn, PurchaseIn
-from .service import InvalidEntry, StateConflict, ensure_active, rules_for
+from .service import InvalidEntry, StateConflict, ensure_active, lock_register, rules_for
 from .shapes import seller_shape
 
 CORRECTABLE = ("acquired_at", "acquisition_type", "seller", "items")
@@ -102,7 +102,7 @@ def correct_purchase(
         )
     seller_changes = new_changes.pop("seller", None)
     seller_previous = previous.pop("seller", None)
-    head = chain.lock_head(session, dealer.id, new_sequence_number=False)
+    head = lock_register(session, dealer, new_sequence_number=False)
     correction = Correction(
         purchase=purchase,
         dealer_id=dealer.id,

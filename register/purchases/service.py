@@ -75,6 +75,21 @@ def ensure_active(dealer: Dealer) -> None:
         )
 
 
+def lock_register(
+    session: Session, dealer: Dealer, *, new_sequence_number: bool, count: int = 1
+) -> chain.ChainHead:
+    """``chain.lock_head`` for a dealer that must still be active once its register is
+    locked (a municipality may have stopped it since the request read it)."""
+    try:
+        return chain.lock_head(
+            session, dealer.id, new_sequence_number=new_sequence_number, count=count
+        )
+    except chain.NotActive:
+        session.refresh(dealer)
+        ensure_active(dealer)
+        raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
+
+
 def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
     municipality = dealer.municipality
     age = municipality.minimum_seller_age
@@ -185,7 +200,7 @@ def record_registrations(
     sellers = [p.seller for p in purchases if p.seller is not None]
     items = [item for p in purchases for item in p.items]
     # From here until the commit, other registrations of this dealer wait: keep it short.
-    head = chain.lock_head(session, dealer.id, new_sequence_number=True, count=len(purchases))
+    head = lock_register(session, dealer, new_sequence_number=True, count=len(purchases))
     ids = allocate_ids(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
     for seller, seller_id in zip(sellers, ids[Seller], strict=True):
         seller.id = seller_id
@@ -300,7 +315,7 @@ def sell_item(
     dealer = item.purchase.dealer
     ensure_active(dealer)
     data = validate_sale(payload, item, now=now)
-    head = chain.lock_head(session, dealer.id, new_sequence_number=False)
+    head = lock_register(session, dealer, new_sequence_number=False)
     session.refresh(item)  # the status as it is now that the dealer's register is locked
     sold_on = data["sold_at"].astimezone(AMSTERDAM).date()
     refuse_sale_if_not_allowed(item, sold_on)

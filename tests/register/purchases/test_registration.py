@@ -75,3 +75,68 @@ def test_a_dealer_lists_only_its_own_register(api, make, session):
     page = api.get("/api/v1/purchases", as_=owner).json
     assert page["total"] == 1
     assert session.scalar(select(func.count()).select_from(Purchase)) == 2
+
+
+def test_a_dealer_stopped_while_its_registration_was_being_read_cannot_register(make, session):
+    """The dealer's status counts as its row says once its register is locked, not as the
+    request read it a moment before."""
+    import pytest
+    from sqlalchemy import update
+
+    from register.clock import utcnow
+    from register.dealers.models import Dealer
+    from register.purchases.service import (
+        DealerNotActive,
+        record_registration,
+        validate_registration,
+    )
+
+    dealer = session.get(Dealer, make.user("dealer").dealer_id)
+    data = validate_registration(purchase(), dealer, now=utcnow())
+    # The municipality stops the dealer; the request's copy of the dealer still says active.
+    session.connection().execute(
+        update(Dealer.__table__).where(Dealer.__table__.c.id == dealer.id).values(status="stopped")
+    )
+    assert dealer.status == "active"
+    with pytest.raises(DealerNotActive, match="stopped"):
+        record_registration(session, dealer, data, now=utcnow())
+    session.rollback()
+    assert session.scalar(select(func.count(Purchase.id))) == 0
+
+
+def test_a_registration_is_read_and_validated_while_another_process_writes(
+    app, api, make, database_uri
+):
+    """On SQLite only the writing waits for the database's one write lock: a registration
+    with errors is answered at once while another process holds the lock."""
+    import sqlite3
+    import threading
+
+    from register.extensions import db
+
+    headers = api.headers(make.user("dealer"))  # its token, made before the lock is taken
+    db.session.commit()
+    other = None
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL has no database-wide write lock
+        other = sqlite3.connect(str(database_uri).removeprefix("sqlite:///"), timeout=30)
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")
+    answers = []
+    thread = threading.Thread(
+        target=lambda: answers.append(
+            app.test_client().post(
+                "/api/v1/purchases", json=purchase(items=[phone("123")]), headers=headers
+            )
+        ),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(10)
+    answered_while_locked = bool(answers)
+    if other is not None:
+        other.rollback()
+        other.close()
+    thread.join(30)
+    assert answered_while_locked
+    assert answers[0].status_code == 422
+    assert "items.0.imei" in answers[0].json["errors"]
