@@ -119,12 +119,12 @@ def work_copy(database: str, places: dict) -> tuple[str, callable]:
     if database == "sqlite":
         source = Path(url.removeprefix("sqlite:///"))
         target = DATA / "work.sqlite"
-        for suffix in ("-wal", "-shm"):
+        for suffix in ("-wal", "-shm", "-writers"):
             Path(str(target) + suffix).unlink(missing_ok=True)
         shutil.copyfile(source, target)
 
         def drop():
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writers"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
 
         return f"sqlite:///{target}", drop

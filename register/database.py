@@ -113,6 +113,18 @@ def drop_all() -> None:
         metadata.drop_all(db.engine)
 
 
+_SEQUENCES: dict[str, str] = {}
+
+
+def _sequence_of(session: Session, table: str) -> str:
+    """The sequence behind ``table``'s id (PostgreSQL), looked up once per process."""
+    if table not in _SEQUENCES:
+        _SEQUENCES[table] = session.scalar(
+            text_sql("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
+        )
+    return _SEQUENCES[table]
+
+
 def allocate_ids(session: Session, counts: dict) -> dict:
     """New primary keys for several tables in one statement: ``{Model: count}`` gives
     ``{Model: [ids]}``. Taken before the rows are inserted, so that rows can refer to each
@@ -128,8 +140,9 @@ def allocate_ids(session: Session, counts: dict) -> dict:
     for index, (model, _count) in enumerate(wanted):
         table = model.__table__.name
         if postgres:
+            sequence = _sequence_of(session, table)
             parts.append(
-                f"(SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "  # noqa: S608
+                f"(SELECT array_agg(nextval('{sequence}')) "  # noqa: S608
                 f"FROM generate_series(1, :n{index}))"
             )
         else:

@@ -239,6 +239,32 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start : start + size]
 
 
+_TYPE_OF_TAG = {index: kind for index, kind in enumerate(_NORM_COLUMNS)}
+
+
+def _norm_lookup_sql(identifier_type: str, count: int) -> str:
+    tag = list(_NORM_COLUMNS).index(identifier_type)
+    column = _NORM_COLUMNS[identifier_type]
+    return (
+        f"SELECT {tag}, {_REPORT_COLUMNS}, r.{column} FROM stolen_reports r "  # noqa: S608
+        f"WHERE r.{column} IN ({placeholders(count)}) AND r.status = 'active'"
+    )
+
+
+def _grouped(parts: list[tuple[str, list]], size: int = BATCH):
+    """Consecutive parts in groups of at most ``size`` values (each part has at most that)."""
+    group: list = []
+    total = 0
+    for part in parts:
+        if group and total + len(part[1]) > size:
+            yield group
+            group, total = [], 0
+        group.append(part)
+        total += len(part[1])
+    if group:
+        yield group
+
+
 def find_matches_many(
     session: Session,
     goods: Sequence[Identifiers],
@@ -253,24 +279,26 @@ def find_matches_many(
     session.flush()
     best: list[dict[int, Match]] = [{} for _ in goods]
     if "exact" in tiers or "normalized" in tiers:
-        for identifier_type, column in _NORM_COLUMNS.items():
-            wanted: dict[str, list[tuple[int, str]]] = {}
+        wanted: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        parts: list[tuple[str, list[str]]] = []  # (identifier type, normalised values)
+        for identifier_type in _NORM_COLUMNS:
+            of_type = wanted[identifier_type] = {}
             for index, identifiers in enumerate(goods):
                 value = getattr(identifiers, identifier_type)
                 if value and value.strip():
                     norm = normalize(identifier_type, value)
                     if norm:
-                        wanted.setdefault(norm, []).append((index, value))
-            for chunk in _chunks(list(wanted)):
-                sql = (
-                    f"SELECT {_REPORT_COLUMNS}, r.{column} FROM stolen_reports r "  # noqa: S608
-                    f"WHERE r.{column} IN ({placeholders(len(chunk))}) AND r.status = 'active'"
-                )
-                for row in fetch_all(session, sql, chunk):
-                    for index, value in wanted[row[6]]:
-                        brand = normalize_brand(goods[index].brand)
-                        _norm_match(best[index], goods[index], identifier_type, value, brand,
-                                    row[:6], tiers)  # fmt: skip
+                        of_type.setdefault(norm, []).append((index, value))
+            parts += [(identifier_type, chunk) for chunk in _chunks(list(of_type))]
+        # The identifier types side by side in one statement (one round trip for a good).
+        for group in _grouped(parts):
+            sql = " UNION ALL ".join(_norm_lookup_sql(kind, len(values)) for kind, values in group)
+            for row in fetch_all(session, sql, [v for _, values in group for v in values]):
+                identifier_type = _TYPE_OF_TAG[row[0]]
+                for index, value in wanted[identifier_type][row[7]]:
+                    brand = normalize_brand(goods[index].brand)
+                    _norm_match(best[index], goods[index], identifier_type, value, brand,
+                                row[1:7], tiers)  # fmt: skip
     if "lookalike" in tiers or "near" in tiers:
         owners: dict[int, list[int]] = {}
         for index, identifiers in enumerate(goods):

@@ -57,9 +57,17 @@ def test_writes_and_audited_reads_begin_immediate_and_plain_reads_do_not(
         assert response.status_code < 300, response.json
         return set(begins)
 
-    assert begins_of(lambda: client.post("/api/v1/purchases", json=purchase(), headers=dealer)) == {
-        "BEGIN IMMEDIATE"
-    }
+    # A registration reads and validates first, then takes the write lock for the writing.
+    begins_of(lambda: client.post("/api/v1/purchases", json=purchase(), headers=dealer))
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    # Other writes take it at once.
+    item_id = client.get(f"/api/v1/purchases/{purchase_id}", headers=dealer).json["items"][0]["id"]
+    correction = {"reason": "typo", "changes": {"items": [{"id": item_id, "model": "13 mini"}]}}
+    assert begins_of(
+        lambda: client.post(
+            f"/api/v1/purchases/{purchase_id}/corrections", json=correction, headers=dealer
+        )
+    ) == {"BEGIN IMMEDIATE"}
     assert begins_of(
         lambda: client.get(f"/api/v1/purchases/{purchase_id}?purpose=case 17", headers=police)
     ) == {"BEGIN IMMEDIATE"}
