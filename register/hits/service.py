@@ -15,7 +15,6 @@ event in the outbox for the police, and an inspection task for the dealer's muni
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -258,8 +257,8 @@ def _apply_corrections(
             for change in changes.get("items", []):
                 good = goods.get(change.get("id"))
                 if good is not None:
-                    goods[change["id"]] = replace(
-                        good, **{k: v for k, v in change.items() if k in fields}
+                    goods[change["id"]] = good._replace(
+                        **{k: v for k, v in change.items() if k in fields}
                     )
 
 

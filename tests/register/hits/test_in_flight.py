@@ -36,43 +36,62 @@ def in_thread(function) -> threading.Thread:
     return thread
 
 
+class HeldOpen:
+    """``work`` done in a POST's transaction on a thread of its own (on SQLite it begins
+    IMMEDIATE, as the API's does), kept open until ``close``."""
+
+    def __init__(self, app, path, work):
+        self.done, self.release, self.failures = threading.Event(), threading.Event(), []
+
+        def run():
+            with app.test_request_context(path, method="POST"):
+                try:
+                    work()
+                    self.done.set()
+                    self.release.wait(30)
+                    db.session.commit()
+                except Exception as exc:  # reported by close
+                    self.failures.append(exc)
+                    self.done.set()
+
+        self.thread = in_thread(run)
+        assert self.done.wait(30)
+
+    def close(self):
+        self.release.set()
+        self.thread.join(30)
+        assert not self.failures, self.failures
+
+
+def while_open(held: HeldOpen, request) -> list:
+    """Send ``request`` from another thread while ``held`` is open; the answer, once both
+    have finished."""
+    answers = []
+    other = in_thread(lambda: answers.append(request()))
+    other.join(1.0)  # it runs into the open transaction and must wait for it
+    held.close()
+    other.join(30)
+    return answers
+
+
 def test_a_theft_reported_while_a_registration_is_open_makes_its_hit(app, make, clock):
     dealer_id = make.user("dealer").dealer_id  # read here: the threads use their own sessions
     police_token = make.token(make.user("police"))
     db.session.commit()
-    registered, release, failures = threading.Event(), threading.Event(), []
 
-    def register_and_hold():
-        # A POST's transaction: on SQLite it begins IMMEDIATE, as the API's does.
-        with app.test_request_context("/api/v1/purchases", method="POST"):
-            try:
-                dealer = db.session.get(Dealer, dealer_id)
-                data = validate_registration(purchase(), dealer, now=clock.now())
-                record_registration(db.session, dealer, data, now=clock.now())
-                registered.set()
-                release.wait(30)
-                db.session.commit()
-            except Exception as exc:  # reported by the assertions below
-                failures.append(exc)
-                registered.set()
+    def register():
+        dealer = db.session.get(Dealer, dealer_id)
+        data = validate_registration(purchase(), dealer, now=clock.now())
+        record_registration(db.session, dealer, data, now=clock.now())
 
-    registration = in_thread(register_and_hold)
-    assert registered.wait(30)
-    answers = []
-
-    def report():
-        response = app.test_client().post(
+    registration = HeldOpen(app, "/api/v1/purchases", register)
+    (answer,) = while_open(
+        registration,
+        lambda: app.test_client().post(
             "/api/v1/stolen", json=THEFT, headers={"Authorization": f"Bearer {police_token}"}
-        )
-        answers.append(response)
-
-    reporting = in_thread(report)
-    reporting.join(1.0)  # it runs into the open registration and must wait for it
-    release.set()
-    registration.join(30)
-    reporting.join(30)
-    assert not failures, failures
-    assert answers[0].status_code == 201, answers[0].json
+        ),
+    )
+    assert answer.status_code == 201, answer.json
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Hit.id))) == 1
 
@@ -82,36 +101,18 @@ def test_a_registration_while_a_theft_report_is_open_makes_its_hit(app, make, cl
 
     headers = api.headers(make.user("dealer"))
     db.session.commit()
-    reported, release, failures = threading.Event(), threading.Event(), []
     matcher = app.extensions["stolen_db"]["find_registered_matches"]
 
-    def report_and_hold():
-        with app.test_request_context("/api/v1/stolen", method="POST"):
-            try:
-                theft = {**THEFT, "reported_at": clock.now()}
-                report_theft(db.session, theft, now=clock.now(), find_registered_matches=matcher)
-                reported.set()
-                release.wait(30)
-                db.session.commit()
-            except Exception as exc:  # reported by the assertions below
-                failures.append(exc)
-                reported.set()
+    def report():
+        theft = {**THEFT, "reported_at": clock.now()}
+        report_theft(db.session, theft, now=clock.now(), find_registered_matches=matcher)
 
-    reporting = in_thread(report_and_hold)
-    assert reported.wait(30)
-    answers = []
-
-    def register():
-        answers.append(app.test_client().post("/api/v1/purchases", json=purchase(),
-                                              headers=headers))  # fmt: skip
-
-    registration = in_thread(register)
-    registration.join(1.0)  # it runs into the open report and must wait for it
-    release.set()
-    reporting.join(30)
-    registration.join(30)
-    assert not failures, failures
-    assert answers[0].status_code == 201, answers[0].json
-    assert answers[0].json["items"][0]["status"] == "police_hold"
+    reporting = HeldOpen(app, "/api/v1/stolen", report)
+    (answer,) = while_open(
+        reporting,
+        lambda: app.test_client().post("/api/v1/purchases", json=purchase(), headers=headers),
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json["items"][0]["status"] == "police_hold"
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Hit.id))) == 1
