@@ -52,9 +52,15 @@ class QueuedWriterConnection(sqlite3.Connection):
     _in_queue = False
     _wal_path: str | None = None
 
+    def _file(self) -> str | None:
+        """The main database's file (None in memory), asked of SQLite once."""
+        if not hasattr(self, "_path"):
+            self._path = _database_path(self)
+        return self._path
+
     def take_over_checkpoints(self) -> None:
         """Checkpoint after commits, outside the queue, instead of inside them (on connect)."""
-        path = _database_path(self)
+        path = self._file()
         if fcntl is None or path is None:
             return
         self.execute("PRAGMA wal_autocheckpoint=0")
@@ -65,7 +71,7 @@ class QueuedWriterConnection(sqlite3.Connection):
         if fcntl is None or self._in_queue or getattr(_held, "count", 0):
             return
         if self._queue_fd is None:
-            path = _database_path(self)
+            path = self._file()
             if path is None:
                 return
             self._queue_fd = os.open(path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)

@@ -26,6 +26,7 @@ columns, the look-alike and near tiers on the keys of ``stolen_db.keys``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
@@ -241,11 +242,13 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start : start + size]
 
 
-_TYPE_OF_TAG = {index: kind for index, kind in enumerate(_NORM_COLUMNS)}
+_TYPE_OF_TAG = dict(enumerate(_NORM_COLUMNS))
+_TAG_OF_TYPE = {kind: tag for tag, kind in _TYPE_OF_TAG.items()}
 
 
+@lru_cache(maxsize=256)
 def _norm_lookup_sql(identifier_type: str, count: int) -> str:
-    tag = list(_NORM_COLUMNS).index(identifier_type)
+    tag = _TAG_OF_TYPE[identifier_type]
     column = _NORM_COLUMNS[identifier_type]
     return (
         f"SELECT {tag}, {_REPORT_COLUMNS}, r.{column} FROM stolen_reports r "  # noqa: S608

@@ -364,7 +364,7 @@ def record_hits(
             fresh.setdefault((item_id, match.report_id), match)
     new = [(item_id, match) for (item_id, _), match in fresh.items()]
     hit_ids = allocate_ids(session, {Hit: len(new)})[Hit]
-    held = [item_id for item_id in {item_id: None for item_id, _ in new}
+    held = [item_id for item_id in dict.fromkeys(item_id for item_id, _ in new)
             if items[item_id].status in _HOLDABLE]  # fmt: skip
     if held:
         # Through the ORM so that the session's own copies of the items say so too.

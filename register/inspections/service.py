@@ -58,19 +58,25 @@ def open_task(
         if existing is not None:
             return existing
     task = InspectionTask(
-        dealer_id=dealer.id,
-        municipality_id=dealer.municipality_id,
-        reason=reason,
-        priority=REASON_WEIGHT[reason],
-        status="open",
-        dedupe_key=dedupe_key,
-        details=details,
-        created_at=now,
+        **_new_task(dealer.id, dealer.municipality_id, reason, dedupe_key, details, now),
         due_date=due_date,
     )
     session.add(task)
     session.flush()
     return task
+
+
+def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> dict:
+    return {
+        "dealer_id": dealer_id,
+        "municipality_id": municipality_id,
+        "reason": reason,
+        "priority": REASON_WEIGHT[reason],
+        "status": "open",
+        "dedupe_key": dedupe_key,
+        "details": details,
+        "created_at": now,
+    }
 
 
 @dataclass(frozen=True)
@@ -106,17 +112,9 @@ def open_tasks(session: Session, requests: list[TaskRequest], *, now: datetime) 
             continue
         seen.add(request.dedupe_key)
         rows.append(
-            {
-                "dealer_id": request.dealer_id,
-                "municipality_id": request.municipality_id,
-                "reason": request.reason,
-                "priority": REASON_WEIGHT[request.reason],
-                "status": "open",
-                "dedupe_key": request.dedupe_key,
-                "details": request.details,
-                "created_at": now,
-            }
-        )
+            _new_task(request.dealer_id, request.municipality_id, request.reason,
+                      request.dedupe_key, request.details, now)
+        )  # fmt: skip
     if rows:
         session.flush()
         session.execute(insert(InspectionTask), rows)
