@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy import text as text_sql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session, scoped_session
+
+from stolen_db.lookup import fetch_all
 
 from .extensions import all_metadata, db
 
@@ -56,6 +62,25 @@ def _request_may_write() -> bool:
     return bool(getattr(view, "writes_on_read", False))
 
 
+# SQLite's page cache (per connection) is 2 MiB by default: plenty for a request, too small
+# for a bulk import, which inserts and looks up index keys chunk after chunk across indexes
+# of millions of rows and would read the same pages again for every chunk.
+DEFAULT_PAGE_CACHE = -2000  # KiB (SQLite's default)
+BULK_PAGE_CACHE = -262_144  # KiB: 256 MiB, only while a bulk import holds the connection
+_BULK_PAGE_CACHE = "register.bulk_page_cache"  # connection record info key
+
+
+def use_bulk_page_cache(session: Session) -> None:
+    """SQLite: a large page cache for this transaction's connection, given back when the
+    connection returns to the pool. Elsewhere nothing changes (PostgreSQL's cache is the
+    server's)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql(f"PRAGMA cache_size={BULK_PAGE_CACHE}")
+    connection.connection.info[_BULK_PAGE_CACHE] = True
+
+
 def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True) -> None:
     """WAL, foreign keys and a busy timeout; BEGIN IMMEDIATE wherever a write may follow.
 
@@ -80,6 +105,11 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
             take_over_checkpoints()
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        if record is not None and record.info.pop(_BULK_PAGE_CACHE, False):
+            dbapi_connection.execute(f"PRAGMA cache_size={DEFAULT_PAGE_CACHE}")
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if has_request_context():
@@ -100,6 +130,26 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
             if enter_queue is not None:
                 driver.leave_queue()
             raise
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """PostgreSQL: the statements inside go to the server without waiting for each one's
+    answer (psycopg's pipeline mode), so a registration's writes and lookups cost one round
+    trip instead of one each. Inside, run only statements whose rows SQLAlchemy does not
+    read (inserts and updates without RETURNING, ``SELECT``s whose result is ignored) and
+    read rows through ``stolen_db.lookup``, which waits for them; an error surfaces at that
+    read or at the end of the block. The session is flushed first for that reason: an ORM
+    flush reads what the database answers. Elsewhere nothing changes."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    with connection.connection.driver_connection.pipeline():
+        yield
 
 
 def create_all() -> None:
@@ -125,30 +175,81 @@ def _sequence_of(session: Session, table: str) -> str:
     return _SEQUENCES[table]
 
 
+@lru_cache(maxsize=64)
+def _insert_plan(table: Table, dialect: Dialect) -> tuple[str, list[tuple[str, object]]]:
+    """``INSERT`` SQL for every column of ``table`` in the driver's placeholder style, and
+    each column's key with SQLAlchemy's conversion of a value for this database (or None)."""
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(quote(column.name) for column in table.columns)
+    marks = ", ".join(mark for _ in table.columns)
+    plan = [
+        (column.key, column.type.dialect_impl(dialect).bind_processor(dialect))
+        for column in table.columns
+    ]
+    return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", plan  # noqa: S608
+
+
+def insert_rows(session: Session, model, objects) -> None:
+    """Insert plain objects with an attribute per column of ``model``'s table, in one
+    ``executemany`` on the driver: with SQLAlchemy's conversion of each value for the
+    database (dates as SQLite stores them ...), without its per-row work, which costs more
+    than the insert itself (a CSV import inserts a hundred thousand rows)."""
+    connection = session.connection()
+    sql, plan = _insert_plan(model.__table__, connection.dialect)
+    rows = [
+        tuple(getattr(obj, key) if convert is None else convert(getattr(obj, key))
+              for key, convert in plan)
+        for obj in objects
+    ]  # fmt: skip
+    if rows:
+        connection.exec_driver_sql(sql, rows)
+
+
+class IdRequest:
+    """New primary keys for several tables, asked in one statement (``allocate_ids``):
+    ``statement`` is the SQL (``?`` placeholders) and its parameters, ``ids(row)`` reads its
+    one row. Made apart from running it, so that the statement can share a round trip with
+    another (``stolen_db.lookup.fetch_each``)."""
+
+    def __init__(self, session: Session, counts: dict):
+        self.counts = counts
+        self.wanted = [(model, count) for model, count in counts.items() if count > 0]
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        parts, params = [], []
+        for model, count in self.wanted:
+            table = model.__table__.name
+            if self.postgres:
+                sequence = _sequence_of(session, table)
+                parts.append(
+                    f"(SELECT array_agg(nextval('{sequence}')) "  # noqa: S608
+                    "FROM generate_series(1, ?))"
+                )
+                params.append(count)
+            else:
+                parts.append(f"(SELECT coalesce(max(id), 0) FROM {table})")  # noqa: S608
+        self.statement = ("SELECT " + ", ".join(parts), params) if parts else None
+
+    def ids(self, rows: list[tuple]) -> dict:
+        ids: dict = {model: [] for model in self.counts}
+        if self.statement is None:
+            return ids
+        (row,) = rows
+        for (model, count), value in zip(self.wanted, row, strict=True):
+            if self.postgres:
+                ids[model] = sorted(value)
+            else:
+                ids[model] = list(range(value + 1, value + 1 + count))
+        return ids
+
+
 def allocate_ids(session: Session, counts: dict) -> dict:
     """New primary keys for several tables in one statement: ``{Model: count}`` gives
     ``{Model: [ids]}``. Taken before the rows are inserted, so that rows can refer to each
     other and be hashed onto the chain without a round trip each. PostgreSQL: from the
     tables' sequences. SQLite: after the highest, under the write lock the transaction holds
     (BEGIN IMMEDIATE)."""
-    wanted = [(model, count) for model, count in counts.items() if count > 0]
-    ids: dict = {model: [] for model in counts}
-    if not wanted:
-        return ids
-    postgres = session.get_bind().dialect.name == "postgresql"
-    parts = []
-    for index, (model, _count) in enumerate(wanted):
-        table = model.__table__.name
-        if postgres:
-            sequence = _sequence_of(session, table)
-            parts.append(
-                f"(SELECT array_agg(nextval('{sequence}')) "  # noqa: S608
-                f"FROM generate_series(1, :n{index}))"
-            )
-        else:
-            parts.append(f"(SELECT coalesce(max(id), 0) FROM {table})")  # noqa: S608
-    params = {f"n{index}": count for index, (_model, count) in enumerate(wanted)}
-    row = session.execute(text_sql("SELECT " + ", ".join(parts)), params).one()
-    for (model, count), value in zip(wanted, row, strict=True):
-        ids[model] = sorted(value) if postgres else list(range(value + 1, value + 1 + count))
-    return ids
+    request = IdRequest(session, counts)
+    if request.statement is None:
+        return request.ids([])
+    return request.ids(fetch_all(session, *request.statement))

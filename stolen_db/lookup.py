@@ -9,6 +9,7 @@ the placeholder style of the database driver. They read; all writing goes throug
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -29,7 +30,8 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
-_DRIVER = "stolen_db.lookup.driver"  # session.info key: (transaction, execute, paramstyle)
+# session.info key: (transaction, execute, paramstyle, DBAPI connection)
+_DRIVER = "stolen_db.lookup.driver"
 
 
 def _driver(session: Session):
@@ -41,7 +43,7 @@ def _driver(session: Session):
     transaction = session.get_transaction()
     cached = session.info.get(_DRIVER)
     if transaction is not None and cached is not None and cached[0] is transaction:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     connection = session.connection()
     driver = connection.connection.driver_connection
     execute = getattr(driver, "execute", None)  # sqlite3 and psycopg: cursor and run in one
@@ -53,13 +55,35 @@ def _driver(session: Session):
             return cursor
 
     paramstyle = connection.dialect.paramstyle
-    session.info[_DRIVER] = (session.get_transaction(), execute, paramstyle)
-    return execute, paramstyle
+    session.info[_DRIVER] = (session.get_transaction(), execute, paramstyle, driver)
+    return execute, paramstyle, driver
 
 
 def fetch_all(session: Session, sql: str, params: Sequence) -> list[tuple]:
     """Rows of ``sql`` (``?`` placeholders) in the session's transaction."""
-    execute, paramstyle = _driver(session)
+    execute, paramstyle, _ = _driver(session)
     if paramstyle != "qmark":
         sql = _for_paramstyle(sql, paramstyle)
     return execute(sql, tuple(params)).fetchall()
+
+
+# How many statements go to PostgreSQL before their rows are read (``fetch_each``).
+PIPELINE_DEPTH = 32
+
+
+def fetch_each(session: Session, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
+    """The rows of each ``(sql, params)`` in turn (``fetch_all`` of each). On PostgreSQL up to
+    ``PIPELINE_DEPTH`` statements are sent before the first answer is read (psycopg's
+    pipeline mode): one round trip to the server for them, not one each."""
+    execute, paramstyle, driver = _driver(session)
+    if paramstyle == "qmark":  # SQLite, in the process: nothing to wait for
+        return [execute(sql, tuple(params)).fetchall() for sql, params in statements]
+    pipeline = getattr(driver, "pipeline", None)
+    found: list[list[tuple]] = []
+    for start in range(0, len(statements), PIPELINE_DEPTH):
+        window = statements[start : start + PIPELINE_DEPTH]
+        with pipeline() if pipeline is not None else contextlib.nullcontext():
+            cursors = [execute(_for_paramstyle(sql, paramstyle), tuple(params))
+                       for sql, params in window]  # fmt: skip
+            found += [cursor.fetchall() for cursor in cursors]
+    return found

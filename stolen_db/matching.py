@@ -32,7 +32,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
-from .lookup import fetch_all, placeholders
+from .lookup import fetch_all, fetch_each, placeholders
 from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
@@ -256,6 +256,15 @@ def _norm_lookup_sql(identifier_type: str, count: int) -> str:
     )
 
 
+@lru_cache(maxsize=256)
+def _keys_lookup_sql(count: int) -> str:
+    return (
+        f"SELECT k.key, {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
+        "JOIN stolen_reports r ON r.id = k.report_id "
+        f"WHERE k.key IN ({placeholders(count)}) AND r.status = 'active'"
+    )
+
+
 def _grouped(parts: list[tuple[str, list]], size: int = BATCH):
     """Consecutive parts in groups of at most ``size`` values (each part has at most that)."""
     group: list = []
@@ -283,8 +292,10 @@ def find_matches_many(
     tiers = tuple(tiers)
     session.flush()
     best: list[dict[int, Match]] = [{} for _ in goods]
+    # Every statement first, then their rows: on PostgreSQL they share round trips.
+    statements: list[tuple[str, list]] = []
+    wanted: dict[str, dict[str, list[tuple[int, str]]]] = {}
     if "exact" in tiers or "normalized" in tiers:
-        wanted: dict[str, dict[str, list[tuple[int, str]]]] = {}
         parts: list[tuple[str, list[str]]] = []  # (identifier type, normalised values)
         for identifier_type in _NORM_COLUMNS:
             of_type = wanted[identifier_type] = {}
@@ -295,34 +306,34 @@ def find_matches_many(
                     if norm:
                         of_type.setdefault(norm, []).append((index, value))
             parts += [(identifier_type, chunk) for chunk in _chunks(list(of_type))]
-        # The identifier types side by side in one statement (one round trip for a good).
+        # The identifier types side by side in one statement (one lookup for a good).
         for group in _grouped(parts):
             sql = " UNION ALL ".join(_norm_lookup_sql(kind, len(values)) for kind, values in group)
-            for row in fetch_all(session, sql, [v for _, values in group for v in values]):
-                identifier_type = _TYPE_OF_TAG[row[0]]
-                for index, value in wanted[identifier_type][row[7]]:
-                    brand = normalize_brand(goods[index].brand)
-                    _norm_match(best[index], goods[index], identifier_type, value, brand,
-                                row[1:7], tiers)  # fmt: skip
+            statements.append((sql, [v for _, values in group for v in values]))
+    norm_statements = len(statements)
+    owners: dict[int, list[int]] = {}
     if "lookalike" in tiers or "near" in tiers:
-        owners: dict[int, list[int]] = {}
         for index, identifiers in enumerate(goods):
             for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
                 owners.setdefault(key, []).append(index)
-        candidates: dict[int, dict[int, tuple]] = {}
         # In key order: consecutive lookups walk neighbouring pages of the key index.
-        for chunk in _chunks(sorted(owners)):
-            sql = (
-                f"SELECT k.key, {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
-                "JOIN stolen_reports r ON r.id = k.report_id "
-                f"WHERE k.key IN ({placeholders(len(chunk))}) AND r.status = 'active'"
-            )
-            for row in fetch_all(session, sql, chunk):
-                for index in owners[row[0]]:
-                    candidates.setdefault(index, {})[row[1]] = row[1:]
-        for index, rows in candidates.items():
-            for row in rows.values():
-                _key_match(best[index], goods[index], row, tiers)
+        statements += [(_keys_lookup_sql(len(chunk)), chunk) for chunk in _chunks(sorted(owners))]
+    results = fetch_each(session, statements)
+    for rows in results[:norm_statements]:
+        for row in rows:
+            identifier_type = _TYPE_OF_TAG[row[0]]
+            for index, value in wanted[identifier_type][row[7]]:
+                brand = normalize_brand(goods[index].brand)
+                _norm_match(best[index], goods[index], identifier_type, value, brand,
+                            row[1:7], tiers)  # fmt: skip
+    candidates: dict[int, dict[int, tuple]] = {}
+    for rows in results[norm_statements:]:
+        for row in rows:
+            for index in owners[row[0]]:
+                candidates.setdefault(index, {})[row[1]] = row[1:]
+    for index, rows in candidates.items():
+        for row in rows.values():
+            _key_match(best[index], goods[index], row, tiers)
     return [_ranked(found) for found in best]
 
 

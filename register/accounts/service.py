@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -106,13 +106,23 @@ def issue_token(
     return token
 
 
+# Every API request asks this: built once, and only the user (with its dealer or
+# municipality) is loaded, not the token row.
+_USER_OF_TOKEN = (
+    select(User, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(session: Session, token: str, *, now: datetime) -> User | None:
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if record is None or record.revoked_at is not None:
+    found = session.execute(_USER_OF_TOKEN, {"token_hash": _hash_token(token)}).first()
+    if found is None:
         return None
-    if record.expires_at is not None and aware(record.expires_at) <= now:
+    user, expires_at = found
+    if expires_at is not None and aware(expires_at) <= now:
         return None
-    return record.user if record.user.is_active else None
+    return user if user.is_active else None
 
 
 def revoke_tokens(session: Session, user: User, *, now: datetime) -> int:

@@ -62,7 +62,7 @@ def report_identifiers(report: StolenReport) -> Identifiers:
     )
 
 
-def _keys_of(item) -> set[int]:
+def item_keys(item) -> set[int]:
     """The look-alike and near keys of an item's identifiers (``stolen_db.keys``): an
     ``Item``, ``Identifiers`` or any object with the identifiers and the brand."""
     keys: set[int] = set()
@@ -98,7 +98,7 @@ def index_item(session: Session, item_id: int, identifiers: Identifiers) -> None
     """Store the keys of an item whose identifiers were corrected, for retroactive matching
     (the keys it has already stay: they find it as a candidate that matching rejects)."""
     session.flush()
-    _insert_keys(session, [(key, item_id) for key in _keys_of(identifiers)])
+    _insert_keys(session, [(key, item_id) for key in item_keys(identifiers)])
 
 
 # Registering goods and reporting thefts must see each other. Each side matches against
@@ -138,20 +138,29 @@ def check_new_items(
     session: Session, items, *, now: datetime, trigger: str = "registration"
 ) -> set[int]:
     """``check_item`` for many items just inserted (objects with the item's ``id``,
-    ``brand`` and identifiers): their keys are stored in one bulk insert, they are matched
-    in batches (``find_matches_many``) and every hit is recorded. The ids of the items that
-    made a hit. Checking an item again adds nothing."""
-    registration_turn(session)
-    keys = [_keys_of(item) for item in items]
-    # In key order: the inserts walk the key index's pages once instead of at random.
-    _insert_keys(session, sorted((key, item.id) for item, item_keys in zip(items, keys, strict=True)
-                                 for key in item_keys))  # fmt: skip
-    # An item's keys are the keys that find its look-alike and near candidates.
-    matches = find_matches_many(session, [item_identifiers(item) for item in items], keys=keys)
-    pairs = [(item.id, match) for item, found in zip(items, matches, strict=True)
-             for match in found]  # fmt: skip
+    ``brand`` and identifiers): ``match_new_items``, then every hit recorded. The ids of the
+    items that made a hit. Checking an item again adds nothing."""
+    pairs = match_new_items(session, items)
     record_hits(session, pairs, trigger=trigger, now=now)
     return {item_id for item_id, _ in pairs}
+
+
+def match_new_items(session: Session, items, keys=None) -> list[tuple[int, Match]]:
+    """(item id, match) for every active stolen report that one of ``items`` (just inserted)
+    matches. Their keys (``item_keys``; ``keys`` when the caller has them, one set per item)
+    are stored in one bulk insert and they are matched in batches (``find_matches_many``);
+    nothing is recorded (``record_hits``). Reads only through ``stolen_db.lookup``: can run
+    inside ``register.database.pipelined``."""
+    registration_turn(session)
+    if keys is None:
+        keys = [item_keys(item) for item in items]
+    # In key order: the inserts walk the key index's pages once instead of at random.
+    _insert_keys(session, sorted((key, item.id) for item, of_item in zip(items, keys, strict=True)
+                                 for key in of_item))  # fmt: skip
+    # An item's keys are the keys that find its look-alike and near candidates.
+    matches = find_matches_many(session, [item_identifiers(item) for item in items], keys=keys)
+    return [(item.id, match) for item, found in zip(items, matches, strict=True)
+            for match in found]  # fmt: skip
 
 
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:
@@ -321,7 +330,12 @@ def record_hit(session: Session, item: Item, match: Match, *, trigger: str, now:
 
 
 def record_hits(
-    session: Session, pairs: list[tuple[int, Match]], *, trigger: str, now: datetime
+    session: Session,
+    pairs: list[tuple[int, Match]],
+    *,
+    trigger: str,
+    now: datetime,
+    new_items: dict | None = None,
 ) -> list[int]:
     """Record the hit of every (item id, match) with all it sets in motion: the ``Hit``, the
     item on police hold, a ``hit.created`` event in the outbox, an inspection task for the
@@ -331,13 +345,20 @@ def record_hits(
     A few statements whatever the number of pairs (a CSV import or a bulk theft import makes
     thousands): the items with what the payload needs in one query per 500, then one
     multi-row insert each for hits, events and tasks. Flushes, never commits.
+
+    ``new_items``: the items by id when they were registered in this transaction (with
+    ``purchase``, its ``dealer`` and ``seller``, as the payload reads them): nothing is
+    loaded, and they have no hits yet.
     """
     if not pairs:
         return []
     session.flush()
     item_ids = sorted({item_id for item_id, _ in pairs})
-    items: dict[int, Item] = {}
+    items: dict = {}
     existing: dict[tuple[int, int], int] = {}
+    if new_items is not None:
+        items = {item_id: new_items[item_id] for item_id in item_ids}
+        item_ids = []
     for chunk in _chunks(item_ids):
         items.update(
             (item.id, item)
@@ -374,6 +395,9 @@ def record_hits(
             .values(status=ItemStatus.POLICE_HOLD.value),
             execution_options={"synchronize_session": "evaluate"},
         )
+        if new_items is not None:  # not the session's: the update did not reach them
+            for item_id in held:
+                items[item_id].status = ItemStatus.POLICE_HOLD.value
     events = []
     for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
         item = items[item_id]

@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from stolen_db.lookup import fetch_all
+
 from ..dealers.models import Dealer
 from ..timeutil import aware
 from .models import Correction, Purchase, Sale, Seller
@@ -170,23 +172,44 @@ class ChainHead:
     position: int  # the chain position for the (first) new entry
 
 
-def _lock_statement(new_sequence_number: bool):
-    table = Dealer.__table__
-    values = {"last_chain_position": table.c.last_chain_position + bindparam("count")}
-    if new_sequence_number:
-        values["last_sequence_number"] = table.c.last_sequence_number + bindparam("count")
-    return (
-        update(table)
+# Fixed SQL text (run on the driver: it can share a round trip with other statements).
+_LOCK_SQL = {
+    new_sequence_number: (
+        "UPDATE dealers SET last_chain_position = last_chain_position + ?"  # noqa: S608
+        + (", last_sequence_number = last_sequence_number + ?" if new_sequence_number else "")
         # Only a dealer connected to the DOR appends, as its row says under the lock.
-        .where(table.c.id == bindparam("dealer_id"), table.c.status == "active")
-        .values(**values)
-        .returning(
-            table.c.last_sequence_number, table.c.last_chain_position, table.c.last_entry_hash
-        )
+        + " WHERE id = ? AND status = 'active' "
+        "RETURNING last_sequence_number, last_chain_position, last_entry_hash"
     )
+    for new_sequence_number in (True, False)
+}
 
 
-_LOCK_HEAD = {new: _lock_statement(new) for new in (True, False)}
+@dataclass(frozen=True)
+class HeadRequest:
+    """The statement that locks a dealer's chain head (``lock_head``), apart from running
+    it: ``statement`` is its SQL and parameters, ``head(rows)`` reads what it returned."""
+
+    dealer_id: int
+    new_sequence_number: bool
+    count: int = 1
+
+    @property
+    def statement(self) -> tuple[str, tuple]:
+        counts = (self.count, self.count) if self.new_sequence_number else (self.count,)
+        return _LOCK_SQL[self.new_sequence_number], (*counts, self.dealer_id)
+
+    def head(self, rows: list[tuple]) -> ChainHead:
+        if not rows:
+            raise NotActive(self.dealer_id)
+        ((last_sequence_number, last_chain_position, last_entry_hash),) = rows
+        taken = self.count - 1 if self.new_sequence_number else 0
+        return ChainHead(
+            self.dealer_id,
+            last_sequence_number - taken,
+            last_entry_hash,
+            last_chain_position - self.count + 1,
+        )
 
 
 def lock_head(
@@ -201,15 +224,8 @@ def lock_head(
     positions are gapless (a rolled-back entry gives them back) and unique across processes:
     a writer that waited for the lock increments the row as the other one committed it.
     """
-    row = session.execute(
-        _LOCK_HEAD[new_sequence_number], {"dealer_id": dealer_id, "count": count}
-    ).one_or_none()
-    if row is None:
-        raise NotActive(dealer_id)
-    first_number = row.last_sequence_number - (count - 1 if new_sequence_number else 0)
-    return ChainHead(
-        dealer_id, first_number, row.last_entry_hash, row.last_chain_position - count + 1
-    )
+    request = HeadRequest(dealer_id, new_sequence_number, count)
+    return request.head(fetch_all(session, *request.statement))
 
 
 def place(head: ChainHead) -> dict:

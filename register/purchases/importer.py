@@ -10,17 +10,25 @@ import contextlib
 import csv
 import io
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from multiprocessing import get_context
 
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 
+from stolen_db.matching import Identifiers
+
+from ..database import use_bulk_page_cache
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
+from ..hits.service import item_keys
 from .messages import Message
-from .schemas import PurchaseIn
-from .service import InvalidEntry, ensure_active, record_registrations, rules_for
+from .schemas import PurchaseIn, RegistrationRules
+from .service import ensure_active, record_registrations, rules_for
 
 log = logging.getLogger(__name__)
 
@@ -219,22 +227,30 @@ def import_csv(
     user_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Validate every row, then store every purchase (flushes); ImportRejected if any is bad."""
+    """Validate every row and store every purchase (flushes, never commits); ImportRejected
+    if any row is bad, after which the caller rolls back: valid purchases are stored while
+    later ones are still being validated (``validations``), so some may have been written."""
     ensure_active(dealer)
     groups = parse(text)
-    valid: list[tuple[_Group, dict]] = []
+    use_bulk_page_cache(session)
     bad: dict[int, dict] = {}
-    schema = PurchaseIn(rules=rules_for(dealer, now))  # one schema for every row: cheaper
-    for group in groups:
-        for line, errors in _disagreements(group).items():
-            bad.setdefault(line, {}).update(errors)
-        try:
-            valid.append((group, _validate(schema, payload_of(group))))
-        except InvalidEntry as exc:
-            for line, errors in _row_errors(group, exc.errors).items():
-                bad.setdefault(line, {}).update(errors)
-        if progress:
-            progress(len(group.rows))
+    entries: list[dict] = []
+    for chunk, results in validations(groups, rules_for(dealer, now)):
+        valid, keys = [], []
+        for group, (data, errors, keys_of_items) in zip(chunk, results, strict=True):
+            for line, problems in _disagreements(group).items():
+                bad.setdefault(line, {}).update(problems)
+            if errors is not None:
+                for line, problems in _row_errors(group, errors).items():
+                    bad.setdefault(line, {}).update(problems)
+            else:
+                valid.append((group, data))
+                keys += keys_of_items
+            if progress:
+                progress(len(group.rows))
+        if not bad:  # after a bad row nothing more is stored, but every row is still checked
+            entries += _store(session, dealer, valid, keys, now=now, user_id=user_id,
+                              progress=progress)  # fmt: skip
     if bad:
         rows = [{"row": line, "errors": bad[line]} for line in sorted(bad)]
         raise ImportRejected(
@@ -245,14 +261,13 @@ def import_csv(
             ),
             rows,
         )
-    entries = store_registrations(
-        session, dealer, [data for _, data in valid], now=now, user_id=user_id
+    log.info(
+        "imported %s purchases with %s items for dealer %s",
+        len(entries),
+        sum(len(e["items"]) for e in entries),
+        dealer.id,
+        extra={"dealer_id": dealer.id},
     )
-    for (group, _data), entry in zip(valid, entries, strict=True):
-        entry["row"] = group.lines[0]
-        entry["purchase_ref"] = group.ref
-        if progress:
-            progress(len(group.rows))
     return {
         "purchases": len(entries),
         "items": sum(len(e["items"]) for e in entries),
@@ -260,39 +275,83 @@ def import_csv(
     }
 
 
-def _validate(schema: PurchaseIn, payload: dict) -> dict:
-    """``service.validate_registration`` with a schema made once for the whole file."""
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise InvalidEntry(flatten_errors(exc.messages)) from None
-
-
-# -- storing many registrations at once ---------------------------------------------------------
-
-
-def store_registrations(
-    session: Session, dealer: Dealer, registrations: list[dict], *, now: datetime,
-    user_id: int | None = None,
-) -> list[dict]:  # fmt: skip
-    """Record many validated registrations of one dealer (``record_registrations``); what
-    the import answers for each. Flushes, never commits."""
-    purchases = record_registrations(session, dealer, registrations, now=now, user_id=user_id)
-    log.info(
-        "imported %s purchases with %s items for dealer %s",
-        len(purchases),
-        sum(len(p.items) for p in purchases),
-        dealer.id,
-        extra={"dealer_id": dealer.id},
+def _store(session, dealer, valid, keys, *, now, user_id, progress) -> list[dict]:
+    if not valid:
+        return []
+    purchases = record_registrations(
+        session, dealer, [data for _, data in valid], now=now, user_id=user_id, item_keys=keys
     )
-    return [
-        {
-            "id": p.id,
-            "sequence_number": p.sequence_number,
-            "late": p.late,
-            "items": [
-                {"id": i.id, "status": i.status, "hold_until": i.hold_until} for i in p.items
-            ],
-        }
-        for p in purchases
-    ]
+    entries = []
+    for (group, _data), purchase in zip(valid, purchases, strict=True):
+        entries.append(_entry(group, purchase))
+        if progress:
+            progress(len(group.rows))
+    return entries
+
+
+def _entry(group: _Group, purchase) -> dict:
+    """What the import answers for one stored purchase."""
+    return {
+        "row": group.lines[0],
+        "purchase_ref": group.ref,
+        "id": purchase.id,
+        "sequence_number": purchase.sequence_number,
+        "late": purchase.late,
+        "items": [
+            {"id": i.id, "status": i.status, "hold_until": i.hold_until} for i in purchase.items
+        ],
+    }
+
+
+# -- validating, in a helper process for a large file ------------------------------------------
+
+# Validating a row (marshmallow) and computing its items' index keys cost about half of
+# storing it, and a server has more than one core: from this many rows a helper process
+# validates the next purchases while this one stores those already valid. Below it, the
+# helper's start (importing the app's modules, about a second) costs more than it saves.
+PARALLEL_FROM_ROWS = 5_000
+CHUNK_PURCHASES = 2_000
+
+Validated = tuple[dict | None, dict | None, list[set[int]] | None]  # data, errors, item keys
+
+
+def validate_groups(groups: list[_Group], rules: RegistrationRules) -> list[Validated]:
+    """For each purchase: (data, None, each item's index keys) if valid, (None, errors by
+    path, None) if not. A plain function of plain data: it runs in the helper process."""
+    schema = PurchaseIn(rules=rules)  # one schema for every row: cheaper
+    results: list[Validated] = []
+    for group in groups:
+        try:
+            data = schema.load(payload_of(group))
+        except ValidationError as exc:
+            results.append((None, flatten_errors(exc.messages), None))
+            continue
+        keys = [item_keys(Identifiers(item.get("imei"), item.get("serial_number"),
+                                      item.get("frame_number"), item.get("brand")))
+                for item in data["items"]]  # fmt: skip
+        results.append((data, None, keys))
+    return results
+
+
+def validations(
+    groups: list[_Group], rules: RegistrationRules
+) -> Iterator[tuple[list[_Group], list[Validated]]]:
+    """The groups in chunks of ``CHUNK_PURCHASES``, each with ``validate_groups`` of its
+    purchases, in file order. For a large file the first chunk is validated here while a
+    helper process starts and validates the others; if the helper fails, here."""
+    chunks = [groups[i : i + CHUNK_PURCHASES] for i in range(0, len(groups), CHUNK_PURCHASES)]
+    rows = sum(len(group.rows) for group in groups)
+    if len(chunks) < 2 or rows < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
+        for chunk in chunks:
+            yield chunk, validate_groups(chunk, rules)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as helper:
+        later = [helper.submit(validate_groups, chunk, rules) for chunk in chunks[1:]]
+        yield chunks[0], validate_groups(chunks[0], rules)
+        for chunk, future in zip(chunks[1:], later, strict=True):
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                log.warning("the import's validation helper stopped; validating here")
+                results = validate_groups(chunk, rules)
+            yield chunk, results

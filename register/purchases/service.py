@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from marshmallow import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from stolen_db.lookup import fetch_all, fetch_each
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
-from ..database import allocate_ids
+from ..database import IdRequest, insert_rows, pipelined
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import check_new_items
+from ..hits.service import match_new_items, record_hits
 from ..inspections.service import TaskRequest, open_tasks
 from ..timeutil import aware
 from . import chain
@@ -80,10 +80,13 @@ def lock_register(
 ) -> chain.ChainHead:
     """``chain.lock_head`` for a dealer that must still be active once its register is
     locked (a municipality may have stopped it since the request read it)."""
+    request = chain.HeadRequest(dealer.id, new_sequence_number, count)
+    return _active_head(session, dealer, request, fetch_all(session, *request.statement))
+
+
+def _active_head(session: Session, dealer: Dealer, request: chain.HeadRequest, rows):
     try:
-        return chain.lock_head(
-            session, dealer.id, new_sequence_number=new_sequence_number, count=count
-        )
+        return request.head(rows)
     except chain.NotActive:
         session.refresh(dealer)
         ensure_active(dealer)
@@ -154,15 +157,17 @@ def record_registrations(
     *,
     now: datetime,
     user_id: int | None = None,
+    item_keys: list[set[int]] | None = None,
 ) -> list[SimpleNamespace]:
     """Record validated registrations of one dealer: numbered, chained, every item indexed
     and checked against Stop Heling, late ones flagged with a task. Flushes, never commits.
+    ``item_keys``: the items' ``hits.service.item_keys`` in order, when already computed.
 
     One registration at the counter or a CSV file of thousands, the same few statements:
     the entries are built in Python before the dealer's register is locked; under the lock
     their ids are taken in one statement, the chain is hashed in Python and the rows go in
     with one multi-row insert per table; the items are matched in batches
-    (``check_new_items``). An ORM object costs more than the rest of storing its row, so the
+    (``match_new_items``). An ORM object costs more than the rest of storing its row, so the
     entries are plain objects with the models' attribute names (``chain`` hashes them and
     the presenters show them as they do models).
     """
@@ -200,8 +205,12 @@ def record_registrations(
     sellers = [p.seller for p in purchases if p.seller is not None]
     items = [item for p in purchases for item in p.items]
     # From here until the commit, other registrations of this dealer wait: keep it short.
-    head = lock_register(session, dealer, new_sequence_number=True, count=len(purchases))
-    ids = allocate_ids(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
+    lock = chain.HeadRequest(dealer.id, new_sequence_number=True, count=len(purchases))
+    new_ids = IdRequest(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
+    # The lock and the ids in one round trip (PostgreSQL).
+    locked, allocated = fetch_each(session, [lock.statement, new_ids.statement])
+    head = _active_head(session, dealer, lock, locked)
+    ids = new_ids.ids(allocated)
     for seller, seller_id in zip(sellers, ids[Seller], strict=True):
         seller.id = seller_id
     item_ids = iter(ids[Item])
@@ -215,12 +224,21 @@ def record_registrations(
             item.id, item.purchase_id = next(item_ids), purchase_id
         purchase.entry_hash = chain.chain_hash(prev_hash, chain.purchase_content(purchase))
         prev_hash, position = purchase.entry_hash, position + 1
-    if sellers:
-        session.execute(insert(Seller.__table__), [_columns(Seller, s) for s in sellers])
-    session.execute(insert(Purchase.__table__), [_columns(Purchase, p) for p in purchases])
-    session.execute(insert(Item.__table__), [_columns(Item, i) for i in items])
-    chain.move_head(session, dealer.id, prev_hash)
-    held = check_new_items(session, items, now=now, trigger="registration")
+    # PostgreSQL: the inserts, the keys and the Stop Heling lookups in one round trip.
+    with pipelined(session):
+        insert_rows(session, Seller, sellers)
+        insert_rows(session, Purchase, purchases)
+        insert_rows(session, Item, items)
+        chain.move_head(session, dealer.id, prev_hash)
+        hits = match_new_items(session, items, item_keys)
+    if hits:
+        for purchase in purchases:  # what a hit's payload reads, known: nothing to load
+            purchase.dealer = dealer
+            for item in purchase.items:
+                item.purchase = purchase
+        new_items = {item.id: item for item in items}
+        record_hits(session, hits, trigger="registration", now=now, new_items=new_items)
+    held = {item_id for item_id, _ in hits}
     for item in items:
         if item.id in held:
             item.status = ItemStatus.POLICE_HOLD.value
@@ -244,10 +262,6 @@ def record_registrations(
         now=now,
     )
     return purchases
-
-
-def _columns(model, obj) -> dict:
-    return {column.key: getattr(obj, column.key) for column in model.__table__.columns}
 
 
 def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> SimpleNamespace | None:

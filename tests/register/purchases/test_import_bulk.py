@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from register.dealers.models import Dealer
 from register.hits.models import Hit, ItemIdentifierKey
@@ -49,3 +49,99 @@ def test_an_imported_stolen_item_is_held_with_a_hit_and_every_item_gets_its_keys
     keyed = set(session.scalars(select(ItemIdentifierKey.item_id)))
     assert keyed == {i["id"] for i in items}
     assert session.scalar(select(Purchase.seller_id)) is not None
+
+
+class _CountedPool:
+    """The real process pool, counted: proof that the helper process did the validating."""
+
+    started = 0
+
+    def __new__(cls, *args, **kwargs):
+        from concurrent.futures import ProcessPoolExecutor
+
+        cls.started += 1
+        return ProcessPoolExecutor(*args, **kwargs)
+
+
+def _in_a_helper_process(monkeypatch, chunk=2):
+    import register.purchases.importer as importer
+
+    monkeypatch.setattr(importer, "PARALLEL_FROM_ROWS", 1)
+    monkeypatch.setattr(importer, "CHUNK_PURCHASES", chunk)
+    _CountedPool.started = 0
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", _CountedPool)
+
+
+def test_a_large_file_validated_in_a_helper_process_is_stored_in_file_order(
+    api, make, session, clock, monkeypatch
+):
+    report = add_report(session, clock, category="phone", brand="Apple", imei=IMEI_3)
+    _in_a_helper_process(monkeypatch)
+    user = make.user("dealer")
+    rows = [row("A", IMEI_1), row("A", IMEI_2), row("B", IMEI_2), row("C", IMEI_3),
+            row("D", IMEI_1), row("E", IMEI_2)]  # fmt: skip
+    response = post_csv(api, user, csv_text(*rows))
+    assert response.status_code == 201, response.json
+    assert _CountedPool.started == 1
+    entries = response.json["entries"]
+    assert [(e["purchase_ref"], e["row"], e["sequence_number"]) for e in entries] == [
+        ("A", 2, 1), ("B", 4, 2), ("C", 5, 3), ("D", 6, 4), ("E", 7, 5),
+    ]  # fmt: skip
+    assert [i["status"] for e in entries for i in e["items"]] == [
+        "holding", "holding", "holding", "police_hold", "holding", "holding",
+    ]  # fmt: skip
+    session.expire_all()
+    assert verify_dealer(session, session.get(Dealer, user.dealer_id)).ok
+    assert [h.stolen_report_id for h in session.scalars(select(Hit))] == [report.id]
+    # The keys the helper computed are the keys the item gets when registered alone.
+    keyed = set(session.scalars(select(ItemIdentifierKey.item_id)))
+    assert keyed == {i["id"] for e in entries for i in e["items"]}
+    single = api.post("/api/v1/purchases", purchase(), as_=user).json["items"][0]["id"]
+    imported = entries[0]["items"][0]["id"]
+
+    def keys_of(item_id):
+        where = ItemIdentifierKey.item_id == item_id
+        return set(session.scalars(select(ItemIdentifierKey.key).where(where)))
+
+    assert keys_of(imported) == keys_of(single)  # both IMEI_1, Apple
+
+
+def test_a_bad_row_validated_in_the_helper_process_stores_nothing(api, make, session, monkeypatch):
+    _in_a_helper_process(monkeypatch)
+    user = make.user("dealer")
+    rows = [
+        row("A", IMEI_1),
+        row("B", IMEI_2),
+        row("C", IMEI_3),
+        row("D", IMEI_1),
+        row("E", "35209900176148"),
+    ]  # fmt: skip  (14 digits: a bad IMEI in the last chunk)
+    response = post_csv(api, user, csv_text(*rows))
+    assert response.status_code == 422, response.json
+    assert [r["row"] for r in response.json["rows"]] == [6]
+    assert "imei" in response.json["rows"][0]["errors"]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Purchase)) == 0
+    assert session.scalar(select(func.count()).select_from(ItemIdentifierKey)) == 0
+    assert session.get(Dealer, user.dealer_id).last_sequence_number == 0
+    # The numbers taken by the chunks stored before the bad row was found are given back.
+    assert api.post("/api/v1/purchases", purchase(), as_=user).json["sequence_number"] == 1
+
+
+def test_an_imports_large_page_cache_is_given_back_with_its_connection(session):
+    """SQLite: the import's page cache is the connection's until it returns to the pool."""
+    from register.database import BULK_PAGE_CACHE, DEFAULT_PAGE_CACHE, use_bulk_page_cache
+
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    sqlite = connection.dialect.name == "sqlite"
+
+    def cache_size():
+        return driver.execute("PRAGMA cache_size").fetchone()[0] if sqlite else None
+
+    before = cache_size()
+    use_bulk_page_cache(session)
+    assert cache_size() == (BULK_PAGE_CACHE if sqlite else None)
+    session.commit()
+    session.close()  # the connection goes back to the pool
+    assert cache_size() == before == (DEFAULT_PAGE_CACHE if sqlite else None)

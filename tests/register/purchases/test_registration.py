@@ -140,3 +140,30 @@ def test_a_registration_is_read_and_validated_while_another_process_writes(
     assert answered_while_locked
     assert answers[0].status_code == 422
     assert "items.0.imei" in answers[0].json["errors"]
+
+
+def test_a_stolen_item_registered_reaches_the_police_as_held_with_its_purchase(api, make, session):
+    """The hit's payload is built from the entry just registered (nothing is reloaded): it
+    must say what the register says."""
+    from notifications.models import OutboxEvent
+
+    from .helpers import stolen_report
+
+    report = stolen_report(session, imei=IMEI_2)
+    user = make.user("dealer")
+    body = register(api, user, purchase(items=[phone(IMEI_1), phone(IMEI_2)]))
+    assert [i["status"] for i in body["items"]] == ["holding", "police_hold"]
+    session.rollback()
+    [event] = session.scalars(select(OutboxEvent)).all()
+    data = event.payload["data"]
+    assert data["trigger"] == "registration"
+    assert data["item"]["id"] == body["items"][1]["id"]
+    assert (data["item"]["imei"], data["item"]["status"]) == (IMEI_2, "police_hold")
+    assert data["purchase"]["id"] == body["id"]
+    assert data["purchase"]["sequence_number"] == body["sequence_number"]
+    stored = session.get(Purchase, body["id"])
+    assert data["dealer"]["id"] == stored.dealer_id
+    assert data["dealer"]["municipality"] == stored.dealer.municipality.code
+    assert data["seller"]["name"] == stored.seller.name
+    assert data["seller"]["id_document"]["number"] == stored.seller.id_document_number
+    assert data["stolen_report"] == {"id": report.id, "report_number": report.report_number}
