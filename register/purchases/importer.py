@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -336,9 +337,10 @@ def validate_groups(groups: list[_Group], rules: RegistrationRules) -> list[Vali
 def validations(
     groups: list[_Group], rules: RegistrationRules
 ) -> Iterator[tuple[list[_Group], list[Validated]]]:
-    """The groups in chunks of ``CHUNK_PURCHASES``, each with ``validate_groups`` of its
-    purchases, in file order. For a large file the first chunk is validated here while a
-    helper process starts and validates the others; if the helper fails, here."""
+    """The groups in batches, each with ``validate_groups`` of its purchases, in file order:
+    chunks of ``CHUNK_PURCHASES``, or several together. For a large file the first chunk is
+    validated here while a helper process starts and validates the others; if the helper
+    fails, here."""
     chunks = [groups[i : i + CHUNK_PURCHASES] for i in range(0, len(groups), CHUNK_PURCHASES)]
     rows = sum(len(group.rows) for group in groups)
     if len(chunks) < 2 or rows < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
@@ -346,12 +348,24 @@ def validations(
             yield chunk, validate_groups(chunk, rules)
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as helper:
-        later = [helper.submit(validate_groups, chunk, rules) for chunk in chunks[1:]]
+        pending = deque((chunk, helper.submit(validate_groups, chunk, rules))
+                        for chunk in chunks[1:])  # fmt: skip
         yield chunks[0], validate_groups(chunks[0], rules)
-        for chunk, future in zip(chunks[1:], later, strict=True):
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                log.warning("the import's validation helper stopped; validating here")
-                results = validate_groups(chunk, rules)
-            yield chunk, results
+        while pending:
+            # The next chunk (waited for) and every later one validated meanwhile, together:
+            # storing fewer, larger batches walks the key indexes fewer times.
+            batch: list[_Group] = []
+            results: list[Validated] = []
+            while pending and (not batch or pending[0][1].done()):
+                chunk, future = pending.popleft()
+                batch += chunk
+                results += _helper_result(future, chunk, rules)
+            yield batch, results
+
+
+def _helper_result(future, chunk: list[_Group], rules: RegistrationRules) -> list[Validated]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        log.warning("the import's validation helper stopped; validating here")
+        return validate_groups(chunk, rules)
