@@ -29,9 +29,7 @@ from .models import Correction, Purchase, Sale, Seller
 
 
 def canonical(value) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
+    return _CANONICAL.encode(value)
 
 
 def _plain(value):
@@ -40,6 +38,12 @@ def _plain(value):
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+# One encoder for every entry (``json.dumps`` with options builds a new one each call).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+)
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -82,7 +86,9 @@ ITEM_FIELDS = (
 )  # fmt: skip
 
 
-def purchase_content(purchase: Purchase) -> dict:
+def purchase_content(purchase: Purchase, *, seller_hash: str | None = None) -> dict:
+    """What a purchase's chain hash covers. ``seller_hash``: the digest of its seller's data
+    when the caller has just computed it (a new entry's ``data_hash``)."""
     return {
         "kind": "purchase",
         "id": purchase.id,
@@ -91,7 +97,7 @@ def purchase_content(purchase: Purchase) -> dict:
         "acquired_at": timestamp(purchase.acquired_at),
         "acquisition_date": purchase.acquisition_date,
         "acquisition_type": purchase.acquisition_type,
-        "seller": seller_digest(purchase.seller),
+        "seller": seller_hash or seller_digest(purchase.seller),
         "recorded_at": timestamp(purchase.recorded_at),
         "recorded_by_id": purchase.recorded_by_id,
         "late": bool(purchase.late),

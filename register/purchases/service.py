@@ -222,7 +222,9 @@ def record_registrations(
         purchase.chain_position, purchase.prev_hash = position, prev_hash
         for item in purchase.items:
             item.id, item.purchase_id = next(item_ids), purchase_id
-        purchase.entry_hash = chain.chain_hash(prev_hash, chain.purchase_content(purchase))
+        seller_hash = None if purchase.seller is None else purchase.seller.data_hash
+        content = chain.purchase_content(purchase, seller_hash=seller_hash)
+        purchase.entry_hash = chain.chain_hash(prev_hash, content)
         prev_hash, position = purchase.entry_hash, position + 1
     # PostgreSQL: the inserts, the keys and the Stop Heling lookups in one round trip.
     with pipelined(session):
