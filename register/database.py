@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import attrgetter
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import Table, event
@@ -176,18 +177,25 @@ def _sequence_of(session: Session, table: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _insert_plan(table: Table, dialect: Dialect) -> tuple[str, list[tuple[str, object]]]:
-    """``INSERT`` SQL for every column of ``table`` in the driver's placeholder style, and
-    each column's key with SQLAlchemy's conversion of a value for this database (or None)."""
+def _insert_plan(table: Table, dialect: Dialect):
+    """``INSERT`` SQL for every column of ``table`` in the driver's placeholder style, a
+    getter of an object's values for them (one tuple, made in C) and SQLAlchemy's
+    conversion of a value for this database for the columns that need one (position,
+    function)."""
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(quote(column.name) for column in table.columns)
-    marks = ", ".join(mark for _ in table.columns)
-    plan = [
-        (column.key, column.type.dialect_impl(dialect).bind_processor(dialect))
-        for column in table.columns
+    columns = list(table.columns)
+    names = ", ".join(quote(column.name) for column in columns)
+    marks = ", ".join(mark for _ in columns)
+    conversions = [
+        (position, convert)
+        for position, column in enumerate(columns)
+        if (convert := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", plan  # noqa: S608
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    keys = [column.key for column in columns]
+    values = attrgetter(*keys) if len(keys) > 1 else lambda obj: (getattr(obj, keys[0]),)
+    return sql, values, conversions
 
 
 def insert_rows(session: Session, model, objects) -> None:
@@ -196,12 +204,16 @@ def insert_rows(session: Session, model, objects) -> None:
     database (dates as SQLite stores them ...), without its per-row work, which costs more
     than the insert itself (a CSV import inserts a hundred thousand rows)."""
     connection = session.connection()
-    sql, plan = _insert_plan(model.__table__, connection.dialect)
-    rows = [
-        tuple(getattr(obj, key) if convert is None else convert(getattr(obj, key))
-              for key, convert in plan)
-        for obj in objects
-    ]  # fmt: skip
+    sql, values, conversions = _insert_plan(model.__table__, connection.dialect)
+    if conversions:
+        rows = []
+        for obj in objects:
+            row = list(values(obj))
+            for position, convert in conversions:
+                row[position] = convert(row[position])
+            rows.append(tuple(row))
+    else:
+        rows = [values(obj) for obj in objects]
     if rows:
         connection.exec_driver_sql(sql, rows)
 
