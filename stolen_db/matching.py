@@ -162,10 +162,13 @@ _BY_NORM = {
 }
 
 
-def _by_keys_sql(count: int) -> str:
+@lru_cache(maxsize=512)
+def _by_keys_sql(count: int, *, with_key: bool = False) -> str:
+    """The active reports with one of ``count`` keys; ``with_key``: each row starts with the
+    key that found it (a batch of many goods' keys)."""
     return (
-        f"SELECT {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
-        "JOIN stolen_reports r ON r.id = k.report_id "
+        f"SELECT {'k.key, ' if with_key else ''}{_REPORT_COLUMNS} "  # noqa: S608
+        "FROM stolen_report_keys k JOIN stolen_reports r ON r.id = k.report_id "
         f"WHERE k.key IN ({placeholders(count)}) AND r.status = 'active'"
     )
 
@@ -256,15 +259,6 @@ def _norm_lookup_sql(identifier_type: str, count: int) -> str:
     )
 
 
-@lru_cache(maxsize=256)
-def _keys_lookup_sql(count: int) -> str:
-    return (
-        f"SELECT k.key, {_REPORT_COLUMNS} FROM stolen_report_keys k "  # noqa: S608
-        "JOIN stolen_reports r ON r.id = k.report_id "
-        f"WHERE k.key IN ({placeholders(count)}) AND r.status = 'active'"
-    )
-
-
 def _grouped(parts: list[tuple[str, list]], size: int = BATCH):
     """Consecutive parts in groups of at most ``size`` values (each part has at most that)."""
     group: list = []
@@ -317,7 +311,8 @@ def find_matches_many(
             for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
                 owners.setdefault(key, []).append(index)
         # In key order: consecutive lookups walk neighbouring pages of the key index.
-        statements += [(_keys_lookup_sql(len(chunk)), chunk) for chunk in _chunks(sorted(owners))]
+        statements += [(_by_keys_sql(len(chunk), with_key=True), chunk)
+                       for chunk in _chunks(sorted(owners))]  # fmt: skip
     results = fetch_each(session, statements)
     for rows in results[:norm_statements]:
         for row in rows:

@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from stolen_db.lookup import fetch_all
-
 from ..dealers.models import Dealer
 from ..timeutil import aware
 from .models import Correction, Purchase, Sale, Seller
@@ -193,8 +191,17 @@ _LOCK_SQL = {
 
 @dataclass(frozen=True)
 class HeadRequest:
-    """The statement that locks a dealer's chain head (``lock_head``), apart from running
-    it: ``statement`` is its SQL and parameters, ``head(rows)`` reads what it returned."""
+    """The statement that locks the dealer's chain head and takes the next ``count`` chain
+    positions (with ``new_sequence_number`` also the next ``count`` purchase sequence
+    numbers), apart from running it, so that it can share a round trip with another:
+    ``statement`` is its SQL and parameters, ``head(rows)`` reads what it returned, the head
+    naming the first of the numbers taken.
+
+    ``head`` raises NotActive if the dealer's row, as it was when locked, is not active. The
+    UPDATE takes the dealer row's write lock until the transaction ends, so numbers and
+    positions are gapless (a rolled-back entry gives them back) and unique across
+    processes: a writer that waited for the lock increments the row as the other one
+    committed it."""
 
     dealer_id: int
     new_sequence_number: bool
@@ -216,22 +223,6 @@ class HeadRequest:
             last_entry_hash,
             last_chain_position - self.count + 1,
         )
-
-
-def lock_head(
-    session: Session, dealer_id: int, *, new_sequence_number: bool, count: int = 1
-) -> ChainHead:
-    """Lock the dealer's chain head and take the next ``count`` chain positions; with
-    ``new_sequence_number`` also the next ``count`` purchase sequence numbers. One statement.
-    The head names the first of them.
-
-    NotActive if the dealer's row, as it is when locked, is not active. The UPDATE takes
-    the dealer row's write lock until the transaction ends, so numbers and
-    positions are gapless (a rolled-back entry gives them back) and unique across processes:
-    a writer that waited for the lock increments the row as the other one committed it.
-    """
-    request = HeadRequest(dealer_id, new_sequence_number, count)
-    return request.head(fetch_all(session, *request.statement))
 
 
 def place(head: ChainHead) -> dict:

@@ -78,8 +78,9 @@ def ensure_active(dealer: Dealer) -> None:
 def lock_register(
     session: Session, dealer: Dealer, *, new_sequence_number: bool, count: int = 1
 ) -> chain.ChainHead:
-    """``chain.lock_head`` for a dealer that must still be active once its register is
-    locked (a municipality may have stopped it since the request read it)."""
+    """Lock the dealer's chain head (``chain.HeadRequest``); the dealer must still be active
+    once its register is locked (a municipality may have stopped it since the request read
+    it)."""
     request = chain.HeadRequest(dealer.id, new_sequence_number, count)
     return _active_head(session, dealer, request, fetch_all(session, *request.statement))
 
@@ -238,12 +239,9 @@ def record_registrations(
             purchase.dealer = dealer
             for item in purchase.items:
                 item.purchase = purchase
+        # ``record_hits`` puts the entries of the items it holds on police hold.
         new_items = {item.id: item for item in items}
         record_hits(session, hits, trigger="registration", now=now, new_items=new_items)
-    held = {item_id for item_id, _ in hits}
-    for item in items:
-        if item.id in held:
-            item.status = ItemStatus.POLICE_HOLD.value
     open_tasks(
         session,
         [
