@@ -22,6 +22,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from notifications.outbox import enqueue_many
+from stolen_db.key_tables import insert_key_rows
 from stolen_db.keys import identifier_keys
 from stolen_db.lookup import fetch_all, placeholders
 from stolen_db.matching import (
@@ -71,34 +72,16 @@ def item_keys(item) -> set[int]:
     return keys
 
 
-def _insert_keys(session: Session, rows: list[tuple[int, int]]) -> None:
-    """(key, item id) rows into ``item_identifier_keys``, keeping those already there: two
-    integers a row, straight to the driver (what SQLAlchemy adds per row costs more than
-    the insert)."""
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Two arrays in one statement: a round trip per 50,000 keys, not per key.
-        for start in range(0, len(rows), 50_000):
-            chunk = rows[start : start + 50_000]
-            connection.exec_driver_sql(
-                "INSERT INTO item_identifier_keys (key, item_id) "
-                "SELECT * FROM unnest(%s::bigint[], %s::integer[]) ON CONFLICT DO NOTHING",
-                ([key for key, _ in chunk], [item_id for _, item_id in chunk]),
-            )
-        return
-    connection.exec_driver_sql(
-        "INSERT INTO item_identifier_keys (key, item_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        rows,
-    )
+def insert_item_keys(session: Session, rows: list[tuple[int, int]]) -> None:
+    """(key, item id) rows into ``item_identifier_keys``, keeping those already there."""
+    insert_key_rows(session, "item_identifier_keys", rows)
 
 
 def index_item(session: Session, item_id: int, identifiers: Identifiers) -> None:
     """Store the keys of an item whose identifiers were corrected, for retroactive matching
     (the keys it has already stay: they find it as a candidate that matching rejects)."""
     session.flush()
-    _insert_keys(session, [(key, item_id) for key in item_keys(identifiers)])
+    insert_item_keys(session, [(key, item_id) for key in item_keys(identifiers)])
 
 
 # Registering goods and reporting thefts must see each other. Each side matches against
@@ -145,20 +128,38 @@ def check_new_items(
     return {item_id for item_id, _ in pairs}
 
 
-def match_new_items(session: Session, items, keys=None) -> list[tuple[int, Match]]:
+def match_new_items(
+    session: Session,
+    items,
+    keys=None,
+    matches: list[list[Match]] | None = None,
+    *,
+    key_rows: list[tuple[int, int]] | None = None,
+) -> list[tuple[int, Match]]:
     """(item id, match) for every active stolen report that one of ``items`` (just inserted)
     matches. Their keys (``item_keys``; ``keys`` when the caller has them, one set per item)
     are stored in one bulk insert and they are matched in batches (``find_matches_many``);
     nothing is recorded (``record_hits``). Reads only through ``stolen_db.lookup``: can run
-    inside ``register.database.pipelined``."""
+    inside ``register.database.pipelined``.
+
+    ``matches``: each item's ``find_matches_many`` answer, when the caller looked them up on
+    another connection after this transaction took its turn (a large CSV import's helper
+    process): from then on no report can be added that those lookups missed.
+    ``key_rows``: the (key, item id) rows are added to it instead of stored, for a caller
+    that stores many batches' keys at once before it commits (``insert_item_keys``)."""
     registration_turn(session)
     if keys is None:
         keys = [item_keys(item) for item in items]
-    # In key order: the inserts walk the key index's pages once instead of at random.
-    _insert_keys(session, sorted((key, item.id) for item, of_item in zip(items, keys, strict=True)
-                                 for key in of_item))  # fmt: skip
-    # An item's keys are the keys that find its look-alike and near candidates.
-    matches = find_matches_many(session, [item_identifiers(item) for item in items], keys=keys)
+    rows = [(key, item.id) for item, of_item in zip(items, keys, strict=True) for key in of_item]
+    if key_rows is None:
+        # In key order: the inserts walk the key index's pages once instead of at random.
+        insert_item_keys(session, sorted(rows))
+    else:
+        key_rows += rows
+    if matches is None:
+        # An item's keys are the keys that find its look-alike and near candidates.
+        goods = [item_identifiers(item) for item in items]
+        matches = find_matches_many(session, goods, keys=keys)
     return [(item.id, match) for item, found in zip(items, matches, strict=True)
             for match in found]  # fmt: skip
 

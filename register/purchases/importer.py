@@ -19,14 +19,16 @@ from datetime import datetime
 from multiprocessing import get_context
 
 from marshmallow import Schema, ValidationError, fields
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from stolen_db.matching import Identifiers
+from stolen_db.matching import Identifiers, Match, find_matches_many
 
 from ..database import use_bulk_page_cache
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import item_keys
+from ..hits.service import insert_item_keys, item_keys
 from .messages import Message
 from .schemas import PurchaseIn, RegistrationRules
 from .service import ensure_active, record_registrations, rules_for
@@ -236,7 +238,11 @@ def import_csv(
     use_bulk_page_cache(session)
     bad: dict[int, dict] = {}
     entries: list[dict] = []
-    for chunk, results in validations(groups, rules_for(dealer, now)):
+    # Every item's keys are stored at the end, in key order: one walk over the key index
+    # instead of one per batch (the largest index a register has).
+    key_rows: list[tuple[int, int]] = []
+    batches = validations(groups, rules_for(dealer, now), lookup_url(session))
+    for chunk, results, matches in batches:
         valid, keys = [], []
         for group, (data, errors, keys_of_items) in zip(chunk, results, strict=True):
             for line, problems in _disagreements(group).items():
@@ -250,8 +256,8 @@ def import_csv(
             if progress:
                 progress(len(group.rows))
         if not bad:  # after a bad row nothing more is stored, but every row is still checked
-            entries += _store(session, dealer, valid, keys, now=now, user_id=user_id,
-                              progress=progress)  # fmt: skip
+            entries += _store(session, dealer, valid, keys, matches, key_rows, now=now,
+                              user_id=user_id, progress=progress)  # fmt: skip
     if bad:
         rows = [{"row": line, "errors": bad[line]} for line in sorted(bad)]
         raise ImportRejected(
@@ -262,6 +268,8 @@ def import_csv(
             ),
             rows,
         )
+    key_rows.sort()
+    insert_item_keys(session, key_rows)
     log.info(
         "imported %s purchases with %s items for dealer %s",
         len(entries),
@@ -276,12 +284,13 @@ def import_csv(
     }
 
 
-def _store(session, dealer, valid, keys, *, now, user_id, progress) -> list[dict]:
+def _store(session, dealer, valid, keys, matches, key_rows, *, now, user_id, progress):
     if not valid:
         return []
     purchases = record_registrations(
-        session, dealer, [data for _, data in valid], now=now, user_id=user_id, item_keys=keys
-    )
+        session, dealer, [data for _, data in valid], now=now, user_id=user_id, item_keys=keys,
+        item_matches=matches, key_rows=key_rows,
+    )  # fmt: skip
     entries = []
     for (group, _data), purchase in zip(valid, purchases, strict=True):
         entries.append(_entry(group, purchase))
@@ -304,16 +313,23 @@ def _entry(group: _Group, purchase) -> dict:
     }
 
 
-# -- validating, in a helper process for a large file ------------------------------------------
+# -- validating and looking up, in a helper process for a large file --------------------------
 
-# Validating a row (marshmallow) and computing its items' index keys cost about half of
-# storing it, and a server has more than one core: from this many rows a helper process
-# validates the next purchases while this one stores those already valid. Below it, the
-# helper's start (importing the app's modules, about a second) costs more than it saves.
+# Validating a row (marshmallow), computing its items' index keys and looking them up in Stop
+# Heling cost more than storing it, and a server has more than one core: from this many rows
+# a helper process does that for the next purchases while this one stores those already done.
+# Below it, the helper's start (importing the app's modules, about a second) costs more than
+# it saves.
 PARALLEL_FROM_ROWS = 5_000
 CHUNK_PURCHASES = 2_000
+# How long the helper waits for the import to take its matching turn before it leaves the
+# lookups to the importing process (which then does them itself).
+TURN_WAIT_SECONDS = 120
 
 Validated = tuple[dict | None, dict | None, list[set[int]] | None]  # data, errors, item keys
+# Each valid item's Stop Heling matches, in file order; None: not looked up (the importing
+# process looks them up itself).
+Matches = list[list[Match]] | None
 
 
 def validate_groups(groups: list[_Group], rules: RegistrationRules) -> list[Validated]:
@@ -327,45 +343,127 @@ def validate_groups(groups: list[_Group], rules: RegistrationRules) -> list[Vali
         except ValidationError as exc:
             results.append((None, flatten_errors(exc.messages), None))
             continue
-        keys = [item_keys(Identifiers(item.get("imei"), item.get("serial_number"),
-                                      item.get("frame_number"), item.get("brand")))
-                for item in data["items"]]  # fmt: skip
+        keys = [item_keys(_identifiers(item)) for item in data["items"]]
         results.append((data, None, keys))
     return results
 
 
+def _identifiers(item: dict) -> Identifiers:
+    return Identifiers(
+        item.get("imei"), item.get("serial_number"), item.get("frame_number"), item.get("brand")
+    )
+
+
+def lookup_url(session: Session) -> str | None:
+    """The database a helper process can read Stop Heling from (None: an in-memory one)."""
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
 def validations(
-    groups: list[_Group], rules: RegistrationRules
-) -> Iterator[tuple[list[_Group], list[Validated]]]:
-    """The groups in batches, each with ``validate_groups`` of its purchases, in file order:
-    chunks of ``CHUNK_PURCHASES``, or several together. For a large file the first chunk is
-    validated here while a helper process starts and validates the others; if the helper
-    fails, here."""
+    groups: list[_Group], rules: RegistrationRules, database_url: str | None = None
+) -> Iterator[tuple[list[_Group], list[Validated], Matches]]:
+    """The groups in batches, in file order, each with ``validate_groups`` of its purchases
+    and, where a helper looked them up, its valid items' Stop Heling matches: chunks of
+    ``CHUNK_PURCHASES``, or several together. For a large file the first chunk is validated
+    here while a helper process starts and validates the others; if the helper fails, here.
+
+    The caller stores each batch before it asks for the next, and storing takes the matching
+    turn (``hits.service.registration_turn``; on SQLite the write lock) until the commit. So
+    once the first batch is stored, no report can be added that the helper's lookups (read
+    on a connection of its own, ``database_url``) would miss and that would miss the new
+    items; only from then on does the helper look up. A batch without matches (the first,
+    or one the helper could not look up) is matched by ``record_registrations``."""
     chunks = [groups[i : i + CHUNK_PURCHASES] for i in range(0, len(groups), CHUNK_PURCHASES)]
     rows = sum(len(group.rows) for group in groups)
     if len(chunks) < 2 or rows < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
         for chunk in chunks:
-            yield chunk, validate_groups(chunk, rules)
+            yield chunk, validate_groups(chunk, rules), None
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as helper:
-        pending = deque((chunk, helper.submit(validate_groups, chunk, rules))
-                        for chunk in chunks[1:])  # fmt: skip
-        yield chunks[0], validate_groups(chunks[0], rules)
-        while pending:
-            # The next chunk (waited for) and every later one validated meanwhile, together:
-            # storing fewer, larger batches walks the key indexes fewer times.
-            batch: list[_Group] = []
-            results: list[Validated] = []
-            while pending and (not batch or pending[0][1].done()):
-                chunk, future = pending.popleft()
-                batch += chunk
-                results += _helper_result(future, chunk, rules)
-            yield batch, results
+    context = get_context("spawn")
+    # Shared with the helper: whether the import holds its matching turn, and which chunk
+    # the import is waiting for (the helper leaves that chunk's lookups to the import
+    # rather than keep it waiting longer: the two share the work as their speeds allow).
+    turn_taken, waiting_for = context.Event(), context.Value("i", 0, lock=False)
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=context,
+        initializer=_start_helper,
+        initargs=(database_url, turn_taken, waiting_for),
+    ) as helper:
+        pending = deque((index, chunk, helper.submit(prepare_groups, chunk, rules, index))
+                        for index, chunk in enumerate(chunks[1:], 1))  # fmt: skip
+        try:
+            yield chunks[0], validate_groups(chunks[0], rules), None
+            turn_taken.set()  # the first batch is stored: the turn is this import's
+            while pending:
+                # The next chunk (waited for) and every later one done meanwhile, together:
+                # storing fewer, larger batches walks the indexes fewer times.
+                waiting_for.value = pending[0][0]
+                batch: list[_Group] = []
+                results: list[Validated] = []
+                matches: Matches = []
+                while pending and (not batch or pending[0][2].done()):
+                    _index, chunk, future = pending.popleft()
+                    batch += chunk
+                    found, found_matches = _helper_result(future, chunk, rules)
+                    results += found
+                    matches = None if matches is None or found_matches is None else (
+                        matches + found_matches
+                    )  # fmt: skip
+                yield batch, results, matches
+        finally:
+            turn_taken.set()  # a helper that waits for the turn must not wait for ever
+            for _index, _chunk, future in pending:
+                future.cancel()
 
 
-def _helper_result(future, chunk: list[_Group], rules: RegistrationRules) -> list[Validated]:
+def _helper_result(future, chunk: list[_Group], rules: RegistrationRules):
     try:
         return future.result()
     except BrokenProcessPool:
         log.warning("the import's validation helper stopped; validating here")
-        return validate_groups(chunk, rules)
+        return validate_groups(chunk, rules), None
+
+
+class _Helper:
+    """The helper process's own: its connection for the lookups, the import's signals."""
+
+    lookups: Session | None = None
+    turn_taken = None
+    waiting_for = None
+
+
+def _start_helper(database_url: str | None, turn_taken, waiting_for) -> None:
+    _Helper.turn_taken, _Helper.waiting_for = turn_taken, waiting_for
+    if database_url:
+        _Helper.lookups = Session(create_engine(database_url, pool_size=1))
+
+
+def prepare_groups(
+    groups: list[_Group], rules: RegistrationRules, index: int
+) -> tuple[list[Validated], Matches]:
+    """In the helper: ``validate_groups`` of chunk ``index``, then, once the import holds
+    its matching turn and unless it is already waiting for this chunk, every valid item
+    looked up in Stop Heling (``find_matches_many`` on the item's keys)."""
+    results = validate_groups(groups, rules)
+    session = _Helper.lookups
+    if session is None or _Helper.waiting_for.value >= index:
+        return results, None
+    if not _Helper.turn_taken.wait(TURN_WAIT_SECONDS):
+        return results, None
+    goods, keys = [], []
+    for data, _errors, item_keys_of in results:
+        if data is not None:
+            goods += [_identifiers(item) for item in data["items"]]
+            keys += item_keys_of
+    try:
+        use_bulk_page_cache(session)
+        return results, find_matches_many(session, goods, keys=keys)
+    except SQLAlchemyError:
+        log.warning("the import's helper could not look up; looking up here", exc_info=True)
+        return results, None
+    finally:
+        session.rollback()  # no snapshot kept between chunks

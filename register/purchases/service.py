@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from stolen_db.lookup import fetch_all, fetch_each
+from stolen_db.matching import Match
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
@@ -159,10 +160,16 @@ def record_registrations(
     now: datetime,
     user_id: int | None = None,
     item_keys: list[set[int]] | None = None,
+    item_matches: list[list[Match]] | None = None,
+    key_rows: list[tuple[int, int]] | None = None,
 ) -> list[SimpleNamespace]:
     """Record validated registrations of one dealer: numbered, chained, every item indexed
     and checked against Stop Heling, late ones flagged with a task. Flushes, never commits.
-    ``item_keys``: the items' ``hits.service.item_keys`` in order, when already computed.
+    ``item_keys``: the items' ``hits.service.item_keys`` in order, when already computed;
+    ``item_matches``: their Stop Heling matches, when already looked up within this
+    transaction's matching turn (``hits.service.match_new_items``); ``key_rows``: collect
+    the items' (key, item id) rows there instead of storing them (the caller stores them
+    before it commits, ``hits.service.insert_item_keys``).
 
     One registration at the counter or a CSV file of thousands, the same few statements:
     the entries are built in Python before the dealer's register is locked; under the lock
@@ -233,7 +240,7 @@ def record_registrations(
         insert_rows(session, Purchase, purchases)
         insert_rows(session, Item, items)
         chain.move_head(session, dealer.id, prev_hash)
-        hits = match_new_items(session, items, item_keys)
+        hits = match_new_items(session, items, item_keys, item_matches, key_rows=key_rows)
     if hits:
         for purchase in purchases:  # what a hit's payload reads, known: nothing to load
             purchase.dealer = dealer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from register.dealers.models import Dealer
@@ -72,17 +73,36 @@ def _in_a_helper_process(monkeypatch, chunk=2):
     monkeypatch.setattr(importer, "ProcessPoolExecutor", _CountedPool)
 
 
+def _goods_matched_here(monkeypatch) -> list[int]:
+    """How many goods each Stop Heling lookup of the importing process itself had."""
+    import register.hits.service as hits_service
+
+    counted: list[int] = []
+    real = hits_service.find_matches_many
+
+    def counting(session, goods, *args, **kwargs):
+        counted.append(len(goods))
+        return real(session, goods, *args, **kwargs)
+
+    monkeypatch.setattr(hits_service, "find_matches_many", counting)
+    return counted
+
+
 def test_a_large_file_validated_in_a_helper_process_is_stored_in_file_order(
     api, make, session, clock, monkeypatch
 ):
     report = add_report(session, clock, category="phone", brand="Apple", imei=IMEI_3)
     _in_a_helper_process(monkeypatch)
+    matched_here = _goods_matched_here(monkeypatch)
     user = make.user("dealer")
     rows = [row("A", IMEI_1), row("A", IMEI_2), row("B", IMEI_2), row("C", IMEI_3),
             row("D", IMEI_1), row("E", IMEI_2)]  # fmt: skip
     response = post_csv(api, user, csv_text(*rows))
     assert response.status_code == 201, response.json
     assert _CountedPool.started == 1
+    # The first chunk (A, B: three items) is matched here; the others by the helper, or
+    # here when this process had to wait for them (see the helper's own tests below).
+    assert matched_here[0] == 3 and sum(matched_here) <= 6
     entries = response.json["entries"]
     assert [(e["purchase_ref"], e["row"], e["sequence_number"]) for e in entries] == [
         ("A", 2, 1), ("B", 4, 2), ("C", 5, 3), ("D", 6, 4), ("E", 7, 5),
@@ -145,3 +165,60 @@ def test_an_imports_large_page_cache_is_given_back_with_its_connection(session):
     session.commit()
     session.close()  # the connection goes back to the pool
     assert cache_size() == before == (DEFAULT_PAGE_CACHE if sqlite else None)
+
+
+@pytest.fixture
+def helper_here(monkeypatch, database_uri):
+    """The helper process's state, set up in this process (its code runs here)."""
+    import multiprocessing
+
+    import register.purchases.importer as importer
+
+    monkeypatch.setattr(importer, "TURN_WAIT_SECONDS", 0.05)
+    for name in ("lookups", "turn_taken", "waiting_for"):
+        monkeypatch.setattr(importer._Helper, name, getattr(importer._Helper, name))
+
+    def start(*, turn: bool, waiting_for: int):
+        turn_taken = multiprocessing.Event()
+        if turn:
+            turn_taken.set()
+        waiting = multiprocessing.Value("i", waiting_for)
+        importer._start_helper(database_uri, turn_taken, waiting)
+        return importer
+
+    yield start
+    if importer._Helper.lookups is not None:
+        importer._Helper.lookups.get_bind().dispose()
+
+
+def _chunk(app, make, now):
+    from register.purchases.importer import parse
+    from register.purchases.service import rules_for
+
+    dealer = make.dealer()
+    groups = parse(csv_text(row("A", IMEI_1), row("A", IMEI_3), row("B", IMEI_2)))
+    return groups, rules_for(dealer, now)
+
+
+def test_the_helper_looks_up_a_chunk_once_the_import_holds_its_turn(
+    app, make, session, clock, helper_here
+):
+    report = add_report(session, clock, category="phone", brand="Apple", imei=IMEI_3)
+    groups, rules = _chunk(app, make, clock.now())
+    importer = helper_here(turn=True, waiting_for=0)
+    results, matches = importer.prepare_groups(groups, rules, 1)
+    assert [errors for _data, errors, _keys in results] == [None, None]
+    # One answer per valid item in file order: the second item of A is the stolen one.
+    assert [[m.report_id for m in found] for found in matches] == [[], [report.id], []]
+    assert matches[1][0].kind == "exact"
+
+
+def test_the_helper_leaves_the_lookups_to_an_import_that_waits_or_has_no_turn(
+    app, make, session, clock, helper_here
+):
+    groups, rules = _chunk(app, make, clock.now())
+    importer = helper_here(turn=True, waiting_for=1)
+    results, matches = importer.prepare_groups(groups, rules, 1)  # the import waits for it
+    assert matches is None and len(results) == 2
+    importer = helper_here(turn=False, waiting_for=0)
+    assert importer.prepare_groups(groups, rules, 1)[1] is None  # no turn: no lookups
