@@ -4,4 +4,5 @@ import sys
 
 from bench.run_all import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not in the processes the benchmarks spawn
+    sys.exit(main())

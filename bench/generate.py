@@ -394,14 +394,16 @@ def _key_rows(path: Path):
                 raise ValueError("a key file does not end on a row boundary")
 
 
-def create_schema(url: str, metadatas=None) -> None:
+def create_schema(url: str, metadatas=None, tables=None) -> None:
+    """The application's tables (of ``metadatas``; only those named in ``tables``)."""
     from sqlalchemy import create_engine
 
     from register.extensions import all_metadata
 
     engine = create_engine(url)
     for metadata in metadatas or all_metadata():
-        metadata.create_all(engine)
+        chosen = None if tables is None else [metadata.tables[t] for t in tables]
+        metadata.create_all(engine, tables=chosen)
     engine.dispose()
 
 
@@ -442,28 +444,55 @@ def _sqlite_indexes(conn, tables) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _sqlite_load_keys(conn, table: str, rows) -> None:
-    """Load (key, id) rows into a WITHOUT ROWID table in key order (fast b-tree appends)."""
-    owner = KEY_TABLES[table]
-    conn.execute(f"CREATE TEMP TABLE staging_{table} (key INTEGER, {owner} INTEGER)")
-    conn.executemany(f"INSERT INTO staging_{table} VALUES (?3, ?5)", rows)
-    conn.execute(
-        f"INSERT INTO {table} (key, {owner}) SELECT key, {owner} FROM staging_{table} "
-        f"ORDER BY key, {owner}"
-    )
-    conn.execute(f"DROP TABLE staging_{table}")
-
-
-def load_sqlite(path: Path, rows_dir: Path, spec: Spec, log=print) -> float:
-    started = time.perf_counter()
-    _remove_sqlite(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    create_schema(f"sqlite:///{path}")
+def _sqlite_bulk_connection(path: Path) -> sqlite3.Connection:
+    """A connection for loading: no journal, no syncing, a large cache, no foreign keys."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(
         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;"
         "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;"
     )
+    return conn
+
+
+def _sqlite_load_key_table(path: Path, table: str, rows_dir: Path) -> None:
+    """A key table alone in the file ``path``, its (key, id) rows appended in key order:
+    a process of its own makes it while the text tables load, and the full database takes
+    it over with SQLite's transfer optimisation (a copy of b-tree pages, no sort)."""
+    from register.extensions import all_metadata
+
+    _remove_sqlite(path)
+    create_schema(f"sqlite:///{path}", [m for m in all_metadata() if table in m.tables],
+                  tables=[table])  # fmt: skip
+    conn = _sqlite_bulk_connection(path)
+    owner = KEY_TABLES[table]
+    conn.execute("BEGIN")
+    conn.execute(f"CREATE TEMP TABLE staging (key INTEGER, {owner} INTEGER)")
+    conn.executemany("INSERT INTO staging VALUES (?3, ?5)", _key_rows(rows_dir / f"{table}.bin"))
+    conn.execute(
+        f"INSERT INTO {table} (key, {owner}) SELECT key, {owner} FROM staging ORDER BY key, {owner}"
+    )
+    conn.execute("DROP TABLE staging")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def load_sqlite(path: Path, rows_dir: Path, spec: Spec, log=print) -> float:
+    """The text tables here, each key table in a process of its own (most of the work:
+    tens of millions of rows to sort), then the key tables copied in."""
+    started = time.perf_counter()
+    _remove_sqlite(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key_files = {table: path.with_name(f"{path.stem}-{table}.sqlite") for table in KEY_TABLES}
+    # spawn, not fork: the PostgreSQL load may be running in a thread of this process.
+    context = multiprocessing.get_context("spawn")
+    key_loads = [
+        context.Process(target=_sqlite_load_key_table, args=(key_file, table, rows_dir))
+        for table, key_file in key_files.items()
+    ]
+    for process in key_loads:
+        process.start()
+    create_schema(f"sqlite:///{path}")
+    conn = _sqlite_bulk_connection(path)
     indexes = _sqlite_indexes(conn, (*TEXT_TABLES, *KEY_TABLES))
     for name, _sql in indexes:
         conn.execute(f'DROP INDEX "{name}"')
@@ -473,12 +502,20 @@ def load_sqlite(path: Path, rows_dir: Path, spec: Spec, log=print) -> float:
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         conn.executemany(sql, _tsv_rows(rows_dir / f"{table}.tsv"))
         log(f"    {table} loaded ({time.perf_counter() - started:.0f} s)")
-    for table in KEY_TABLES:
-        _sqlite_load_keys(conn, table, _key_rows(rows_dir / f"{table}.bin"))
-        log(f"    {table} loaded ({time.perf_counter() - started:.0f} s)")
     for _name, sql in indexes:
         conn.execute(sql)
     conn.execute("COMMIT")
+    log(f"    indexes built ({time.perf_counter() - started:.0f} s)")
+    for process in key_loads:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError("loading a key table failed")
+    for table, key_file in key_files.items():
+        conn.execute("ATTACH DATABASE ? AS keys", (str(key_file),))
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM keys.{table}")  # a page copy
+        conn.execute("DETACH DATABASE keys")
+        _remove_sqlite(key_file)
+        log(f"    {table} loaded ({time.perf_counter() - started:.0f} s)")
     conn.execute("ANALYZE")
     _meta(conn, spec.key())
     conn.execute("PRAGMA journal_mode=WAL")
