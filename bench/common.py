@@ -29,22 +29,36 @@ PG_ADMIN_URL = os.environ.get(
 
 
 def rates(
-    ours: Callable, ours_inputs: Sequence, raw: Callable, raw_inputs: Sequence, repeats: int = 3
+    ours: Callable,
+    ours_inputs: Sequence,
+    raw: Callable,
+    raw_inputs: Sequence,
+    repeats: int = 3,
+    *,
+    budget: float = 1.0,
+    most: int = 15,
 ) -> tuple[float, float]:
-    """Calls per second of ``ours`` and ``raw``, each the best of ``repeats`` passes over its
-    inputs, the passes alternating so that both see the same machine (it is shared). The
-    first pass warms the caches for the others (the best pass is a warm one)."""
+    """Calls per second of ``ours`` and ``raw``, each the best of its passes over its inputs,
+    the passes alternating so that both see the same machine (it is shared). At least
+    ``repeats`` passes each, more while they take less than ``budget`` seconds in all (up to
+    ``most``): a pass of fast lookups lasts milliseconds, and the more of them, the likelier
+    each side has one that no other work on the machine interrupted. The first pass warms
+    the caches for the others (the best pass is a warm one)."""
     for value in ours_inputs[:50]:  # code paths and prepared statements
         ours(value)
     for value in raw_inputs[:50]:
         raw(value)
     best = [float("inf"), float("inf")]
-    for _ in range(repeats):
+    passes, spent = 0, 0.0
+    while passes < repeats or (passes < most and spent < budget):
         for slot, (function, inputs) in enumerate(((ours, ours_inputs), (raw, raw_inputs))):
             started = time.perf_counter()
             for value in inputs:
                 function(value)
-            best[slot] = min(best[slot], time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            best[slot] = min(best[slot], seconds)
+            spent += seconds
+        passes += 1
     return len(ours_inputs) / best[0], len(raw_inputs) / best[1]
 
 

@@ -5,7 +5,8 @@ Serves the app with gunicorn (the project's ``gunicorn.conf.py``, 2 workers) on 
 from ``bench/generate.py`` (a national register: thousands of dealers, a million items,
 millions of stolen reports) and measures in the same run:
 
-- the baseline: ``GET /healthz`` (routing, security headers, JSON; no database);
+- the baseline: ``GET /healthz`` (routing, security headers, JSON; no database), as many
+  requests as registrations, the two loads taking turns in five rounds;
 - ``POST /api/v1/purchases`` with one seller and one to three items (validation, numbering
   under the dealer's lock, the hash chain, a Stop Heling check of every item with every
   tier), sent by many dealers at once, each with its own token: the national picture,
@@ -153,6 +154,9 @@ def load(base: str, calls: list, clients: int) -> tuple[float, list[float], list
     return time.perf_counter() - started, latencies, errors
 
 
+ROUNDS = 5  # the baseline's and the registrations' loads take turns, this many times each
+
+
 def measure(
     database_url: str, *, requests_count: int, clients: int = 4, dealers: int = 200, seed=7
 ) -> list[Figure]:
@@ -174,12 +178,24 @@ def measure(
 
         return call
 
+    calls = [registration(body, rnd.choice(tokens)) for body in bodies]
+    wall_h = wall_r = 0.0
+    lat_h: list[float] = []
+    lat_r: list[float] = []
+    err_h: list[str] = []
+    err_r: list[str] = []
     with gunicorn(database_url, workers=2) as (base, server):
         warm = [registration(b, rnd.choice(tokens)) for b in payloads(40, seed + 1)]
         load(base, [health] * 40 + warm, clients)  # imports, connections, caches
-        wall_h, lat_h, err_h = load(base, [health] * requests_count, clients)
-        calls = [registration(body, rnd.choice(tokens)) for body in bodies]
-        wall_r, lat_r, err_r = load(base, calls, clients)
+        # In rounds, the two loads taking turns: both meet the same machine (it is shared,
+        # and its speed drifts within seconds), not one a fast minute and the other a slow.
+        size = -(-requests_count // ROUNDS)
+        for start in range(0, requests_count, size):
+            round_calls = calls[start : start + size]
+            wall, latencies, errors = load(base, [health] * len(round_calls), clients)
+            wall_h, lat_h, err_h = wall_h + wall, lat_h + latencies, err_h + errors
+            wall, latencies, errors = load(base, round_calls, clients)
+            wall_r, lat_r, err_r = wall_r + wall, lat_r + latencies, err_r + errors
         workers = children(server.pid)
         memory = max((peak_rss(pid) or 0) for pid in workers) if workers else None
     if err_h or err_r:

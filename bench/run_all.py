@@ -69,9 +69,10 @@ class Plan:
             f"{s.municipalities:,} municipalities, {s.dealers:,} dealers, {s.reports:,} stolen "
             f"reports, {s.items:,} registered items; Stop Heling lookups at "
             f"{', '.join(f'{n:,}' for n in self.sizes)} reports ({self.checks:,} sampled "
-            f"checks per tier, best of {self.repeats}); {self.requests:,} registrations; "
-            f"bulk import of {self.import_items:,} items; retroactive matching of "
-            f"{self.retro_reports:,} reports; dispatch of {self.events:,} events"
+            f"checks per tier, the best of at least {self.repeats} passes); "
+            f"{self.requests:,} registrations; bulk import of {self.import_items:,} items; "
+            f"retroactive matching of {self.retro_reports:,} reports; dispatch of "
+            f"{self.events:,} events"
         )
 
 
