@@ -45,11 +45,11 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATA, pg_create, pg_dsn, pg_exists, pg_url
+from stolen_db.key_tables import OWNER_COLUMNS as KEY_TABLES  # table -> owner column
 
 GENERATOR_VERSION = 2
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the moment the data describes
 RETENTION_DAYS = 4 * 365  # acquisitions spread over the retention period
-KEY_TABLES = {"stolen_report_keys": "report_id", "item_identifier_keys": "item_id"}
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _PG_TRAILER = struct.pack(">h", -1)
 _KEY_ROW = struct.Struct(">hiqii")  # 2 fields: int8 key, int4 id
