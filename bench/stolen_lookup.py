@@ -145,13 +145,17 @@ def measure(
         kind, norm, _brand = item
         return raw.execute(by_norm[kind], (norm,)).fetchall()
 
-    def raw_keys(keys):
-        return raw.execute(db.sql(matching._by_keys_sql(len(keys))), keys).fetchall()
+    # The statement ours runs: on PostgreSQL one array of keys (``stolen_db.lookup.one_of``).
+    keys_sql = db.sql(matching._by_keys_sql(None)) if db.postgres else None
+
+    def by_keys(keys):
+        if keys_sql is not None:
+            return raw.execute(keys_sql, (list(keys),)).fetchall()
+        return raw.execute(matching._by_keys_sql(len(keys)), keys).fetchall()
 
     def raw_norm_and_keys(item):
         kind, norm, keys = item
-        rows = raw.execute(by_norm[kind], (norm,)).fetchall()
-        return rows + raw.execute(db.sql(matching._by_keys_sql(len(keys))), keys).fetchall()
+        return raw.execute(by_norm[kind], (norm,)).fetchall() + by_keys(keys)
 
     def raw_public(params):
         return raw.execute(public_sql, params).fetchall()
@@ -190,7 +194,7 @@ def measure(
     )
     for name, allowed in (("lookalike", ("lookalike",)), ("near", ("near",))):
         items = tiers[name]
-        run(name, ours_tiers(allowed), items, raw_keys, prepared_keys(items, allowed))
+        run(name, ours_tiers(allowed), items, by_keys, prepared_keys(items, allowed))
     for name, items in (("all tiers", tiers["near"]), ("miss", tiers["miss"])):
         prepared = [
             (k, normalize(k, v), tuple(matching.query_keys(Identifiers(**{k: v}, brand=b))))

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from .lookup import integer_array
+
 # Table -> owner column: fixed names, never from input.
 OWNER_COLUMNS = {"stolen_report_keys": "report_id", "item_identifier_keys": "item_id"}
 _ROWS_PER_STATEMENT = 50_000
@@ -31,9 +33,9 @@ def insert_key_rows(session: Session, table: str, rows: Sequence[tuple[int, int]
         )
         for start in range(0, len(rows), _ROWS_PER_STATEMENT):
             chunk = rows[start : start + _ROWS_PER_STATEMENT]
-            connection.exec_driver_sql(
-                statement, ([key for key, _ in chunk], [owner_id for _, owner_id in chunk])
-            )
+            keys = integer_array([key for key, _ in chunk])
+            owners = integer_array([owner_id for _, owner_id in chunk])
+            connection.exec_driver_sql(statement, (keys, owners))
         return
     connection.exec_driver_sql(
         f"INSERT INTO {table} (key, {owner}) VALUES (?, ?) ON CONFLICT DO NOTHING",  # noqa: S608

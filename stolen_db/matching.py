@@ -32,7 +32,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
-from .lookup import fetch_all, fetch_each, placeholders
+from .lookup import fetch_all, fetch_each, one_of, one_of_params, takes_arrays
 from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
@@ -163,13 +163,13 @@ _BY_NORM = {
 
 
 @lru_cache(maxsize=512)
-def _by_keys_sql(count: int, *, with_key: bool = False) -> str:
-    """The active reports with one of ``count`` keys; ``with_key``: each row starts with the
-    key that found it (a batch of many goods' keys)."""
+def _by_keys_sql(count: int | None, *, with_key: bool = False) -> str:
+    """The active reports with one of ``count`` keys (None: an array of keys, ``one_of``);
+    ``with_key``: each row starts with the key that found it (a batch of many goods' keys)."""
     return (
         f"SELECT {'k.key, ' if with_key else ''}{_REPORT_COLUMNS} "  # noqa: S608
         "FROM stolen_report_keys k JOIN stolen_reports r ON r.id = k.report_id "
-        f"WHERE k.key IN ({placeholders(count)}) AND r.status = 'active'"
+        f"WHERE {one_of('k.key', count)} AND r.status = 'active'"
     )
 
 
@@ -230,7 +230,9 @@ def find_matches(
     if "lookalike" in tiers or "near" in tiers:
         keys = query_keys(identifiers, tiers)
         if keys:
-            for row in fetch_all(session, _by_keys_sql(len(keys)), tuple(keys)):
+            arrays = takes_arrays(session)
+            sql = _by_keys_sql(None if arrays else len(keys))
+            for row in fetch_all(session, sql, one_of_params(keys, arrays)):
                 _key_match(best, identifiers, row, tiers)
     return _ranked(best)
 
@@ -250,12 +252,12 @@ _TAG_OF_TYPE = {kind: tag for tag, kind in _TYPE_OF_TAG.items()}
 
 
 @lru_cache(maxsize=256)
-def _norm_lookup_sql(identifier_type: str, count: int) -> str:
+def _norm_lookup_sql(identifier_type: str, count: int | None) -> str:
     tag = _TAG_OF_TYPE[identifier_type]
     column = _NORM_COLUMNS[identifier_type]
     return (
         f"SELECT {tag}, {_REPORT_COLUMNS}, r.{column} FROM stolen_reports r "  # noqa: S608
-        f"WHERE r.{column} IN ({placeholders(count)}) AND r.status = 'active'"
+        f"WHERE {one_of(f'r.{column}', count, 'text')} AND r.status = 'active'"
     )
 
 
@@ -288,6 +290,7 @@ def find_matches_many(
     best: list[dict[int, Match]] = [{} for _ in goods]
     # Every statement first, then their rows: on PostgreSQL they share round trips.
     statements: list[tuple[str, list]] = []
+    arrays = takes_arrays(session)
     wanted: dict[str, dict[str, list[tuple[int, str]]]] = {}
     if "exact" in tiers or "normalized" in tiers:
         parts: list[tuple[str, list[str]]] = []  # (identifier type, normalised values)
@@ -302,8 +305,11 @@ def find_matches_many(
             parts += [(identifier_type, chunk) for chunk in _chunks(list(of_type))]
         # The identifier types side by side in one statement (one lookup for a good).
         for group in _grouped(parts):
-            sql = " UNION ALL ".join(_norm_lookup_sql(kind, len(values)) for kind, values in group)
-            statements.append((sql, [v for _, values in group for v in values]))
+            sql = " UNION ALL ".join(
+                _norm_lookup_sql(kind, None if arrays else len(values)) for kind, values in group
+            )
+            statements.append((sql, [p for _, values in group
+                                     for p in one_of_params(values, arrays)]))  # fmt: skip
     norm_statements = len(statements)
     owners: dict[int, list[int]] = {}
     if "lookalike" in tiers or "near" in tiers:
@@ -311,8 +317,11 @@ def find_matches_many(
             for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
                 owners.setdefault(key, []).append(index)
         # In key order: consecutive lookups walk neighbouring pages of the key index.
-        statements += [(_by_keys_sql(len(chunk), with_key=True), chunk)
-                       for chunk in _chunks(sorted(owners))]  # fmt: skip
+        statements += [
+            (_by_keys_sql(None if arrays else len(chunk), with_key=True),
+             one_of_params(chunk, arrays))
+            for chunk in _chunks(sorted(owners))
+        ]  # fmt: skip
     results = fetch_each(session, statements)
     for rows in results[:norm_statements]:
         for row in rows:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from notifications.outbox import enqueue_many
 from stolen_db.key_tables import insert_key_rows
 from stolen_db.keys import identifier_keys
-from stolen_db.lookup import fetch_all, placeholders
+from stolen_db.lookup import fetch_all, one_of, one_of_params, takes_arrays
 from stolen_db.matching import (
     Identifiers,
     Match,
@@ -201,6 +201,7 @@ def registered_pairs(
     cutoff = retention_cutoff(now, retention_days)
     queries = [report_identifiers(r) for r in reports]
     candidates: set[tuple[int, int]] = set()  # (report index, item id)
+    arrays = takes_arrays(session)
     # Exact and normalised candidates on the items' indexed normalised columns ...
     for identifier_type, column in _NORM_COLUMNS:
         owners: dict[str, list[int]] = {}
@@ -211,8 +212,9 @@ def registered_pairs(
         # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
         # building a statement for each would cost as much as the lookup.
         for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-            sql = f"SELECT {column.name}, id FROM items WHERE {column.name} IN "  # noqa: S608
-            for norm, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
+            where = one_of(column.name, None if arrays else len(chunk), "text")
+            sql = f"SELECT {column.name}, id FROM items WHERE {where}"  # noqa: S608
+            for norm, item_id in fetch_all(session, sql, one_of_params(chunk, arrays)):
                 candidates.update((index, item_id) for index in owners[norm])
     # ... look-alike and near candidates on the items' keys.
     owners = {}
@@ -221,9 +223,10 @@ def registered_pairs(
         keys = getattr(reports[index], "keys", None) or query_keys(query)
         for key in keys:
             owners.setdefault(key, []).append(index)
-    sql = "SELECT key, item_id FROM item_identifier_keys WHERE key IN "
     for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-        for key, item_id in fetch_all(session, f"{sql}({placeholders(len(chunk))})", chunk):
+        where = one_of("key", None if arrays else len(chunk))
+        sql = f"SELECT key, item_id FROM item_identifier_keys WHERE {where}"  # noqa: S608
+        for key, item_id in fetch_all(session, sql, one_of_params(chunk, arrays)):
             candidates.update((index, item_id) for index in owners[key])
     if not candidates:
         return []
