@@ -59,7 +59,9 @@ def _engine_options(app: Flask) -> None:
     options.setdefault("max_overflow", int(app.config["DB_MAX_OVERFLOW"]))
     options.setdefault("pool_timeout", float(app.config["DB_POOL_TIMEOUT"]))
     options.setdefault("pool_recycle", int(app.config["DB_POOL_RECYCLE"]))
-    options.setdefault("pool_pre_ping", bool(app.config["DB_POOL_PRE_PING"]))
+    # Connections are checked before use by ``connection_checks`` (DB_POOL_PRE_PING), which
+    # pings only when it cannot tell otherwise; SQLAlchemy's own check pings every time.
+    options.setdefault("pool_pre_ping", False)
     # Each process names its connections, so pg_stat_activity shows who holds which.
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("application_name", f"register-{os.getpid()}")
@@ -80,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 
     from .accounts.views import load_user
     from .clock import SystemClock
+    from .connection_checks import check_connections
     from .database import configure_sqlite
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
@@ -92,6 +95,8 @@ def _init_extensions(app: Flask) -> None:
             db.engine,
             immediate_outside_requests=app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"],
         )
+        if app.config["DB_POOL_PRE_PING"]:
+            check_connections(db.engine)
     migrate.init_app(
         app,
         db,

