@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import time
 
 import pytest
 
-from register.sqlite_writers import QueuedWriterConnection
+from register import sqlite_writers
+from register.sqlite_writers import Checkpointer, QueuedWriterConnection
 
 
 def connect(path):
@@ -66,6 +69,30 @@ def test_a_thread_in_the_queue_does_not_queue_again_on_another_connection(databa
     assert second._in_queue
     second.rollback()
     assert not second._in_queue
+
+
+def test_a_long_log_is_checkpointed_by_a_thread_after_the_commit(database, monkeypatch):
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_BYTES", 64 * 1024)
+    writer = connect(database)
+    writer.take_over_checkpoints()
+    log = f"{database}-wal"
+    begin(writer)
+    writer.executemany("INSERT INTO entries (writer) VALUES (?)", [("w" * 200,)] * 2000)
+    writer.commit()  # the log is long now: the commit wakes the thread and returns
+    checkpointer = Checkpointer.of(str(database))
+    deadline = time.monotonic() + 10
+    while checkpointer.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.done >= 1
+    # Everything is in the database file: the next writer starts the log again from nothing.
+    begin(writer)
+    writer.execute("INSERT INTO entries (writer) VALUES ('after')")
+    writer.commit()
+    assert os.stat(log).st_size < 64 * 1024
+    reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    assert reader.execute("SELECT count(*) FROM entries").fetchone() == (2001,)
+    reader.close()
+    writer.close()
 
 
 def test_an_in_memory_database_has_no_queue():
