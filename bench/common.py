@@ -96,6 +96,29 @@ def peak_rss(pid: int) -> int | None:
     return proc_status(pid, "VmHWM")
 
 
+def cpu_seconds(pids) -> float:
+    """User and system CPU time of processes (Linux; a process gone counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def postgres_server_pids() -> list[int]:
+    """The processes of a PostgreSQL server on this machine (its backends are named
+    ``postgres: ...``); none when it runs elsewhere."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{name}/cmdline", "rb") as handle:
+                if handle.read().startswith(b"postgres"):
+                    found.append(int(name))
+    return found
+
+
 def children(pid: int) -> list[int]:
     """The direct child processes of ``pid`` (Linux)."""
     found = []

@@ -12,8 +12,10 @@ millions of stolen reports) and measures in the same run:
   tier), sent by many dealers at once, each with its own token: the national picture,
   where no single dealer's lock is the bottleneck.
 
-It prints requests per second, p50/p99 latency and the peak resident memory (VmHWM) of the
-gunicorn workers. The database is changed by the run: use a copy (run_all does).
+It prints requests per second, p50/p99 latency, the CPU each request cost the web workers,
+the client threads and a PostgreSQL server on this machine, and the peak resident memory
+(VmHWM) of the gunicorn workers. The database is changed by the run: use a copy (run_all
+does).
 
     python bench/register_purchases.py --database-url sqlite:///bench/data/copy.sqlite
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import resource
 import secrets
 import sys
 import threading
@@ -32,7 +35,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Figure, children, gunicorn, peak_rss, percentile, table
+from bench.common import (
+    Figure,
+    children,
+    cpu_seconds,
+    gunicorn,
+    peak_rss,
+    percentile,
+    postgres_server_pids,
+    table,
+)
 
 
 def prepare_tokens(database_url: str, dealers: int, seed: int) -> list[str]:
@@ -121,6 +133,34 @@ def payloads(count: int, seed: int) -> list[dict]:
     return out
 
 
+class CpuMeter:
+    """CPU seconds spent during the loads by the web workers, this process (the client
+    threads) and a PostgreSQL server on this machine: where a request's time goes."""
+
+    def __init__(self, workers: list[int], database_url: str):
+        self.workers = workers
+        self.server = postgres_server_pids() if database_url.startswith("postgresql") else []
+        self.spent = {"web workers": 0.0, "client": 0.0, "PostgreSQL": 0.0}
+
+    def _now(self) -> dict[str, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {"web workers": cpu_seconds(self.workers),
+                "client": usage.ru_utime + usage.ru_stime,
+                "PostgreSQL": cpu_seconds(self.server)}  # fmt: skip
+
+    def __enter__(self):
+        self._start = self._now()
+        return self
+
+    def __exit__(self, *exc):
+        for name, seconds in self._now().items():
+            self.spent[name] += seconds - self._start[name]
+
+    def per_request(self, count: int) -> str:
+        return ", ".join(f"{name} {seconds / count * 1000:.2f}" for name, seconds
+                         in self.spent.items() if seconds > 0)  # fmt: skip
+
+
 def load(base: str, calls: list, clients: int) -> tuple[float, list[float], list[str]]:
     """Run every ``call(session, base)`` over ``clients`` threads; (wall, latencies, errors)."""
     import requests
@@ -190,13 +230,16 @@ def measure(
         # In rounds, the two loads taking turns: both meet the same machine (it is shared,
         # and its speed drifts within seconds), not one a fast minute and the other a slow.
         size = -(-requests_count // ROUNDS)
+        workers = children(server.pid)
+        cpu_h, cpu_r = CpuMeter(workers, database_url), CpuMeter(workers, database_url)
         for start in range(0, requests_count, size):
             round_calls = calls[start : start + size]
-            wall, latencies, errors = load(base, [health] * len(round_calls), clients)
+            with cpu_h:
+                wall, latencies, errors = load(base, [health] * len(round_calls), clients)
             wall_h, lat_h, err_h = wall_h + wall, lat_h + latencies, err_h + errors
-            wall, latencies, errors = load(base, round_calls, clients)
+            with cpu_r:
+                wall, latencies, errors = load(base, round_calls, clients)
             wall_r, lat_r, err_r = wall_r + wall, lat_r + latencies, err_r + errors
-        workers = children(server.pid)
         memory = max((peak_rss(pid) or 0) for pid in workers) if workers else None
     if err_h or err_r:
         raise RuntimeError(f"{len(err_h) + len(err_r)} failed requests: {(err_h + err_r)[0]}")
@@ -205,7 +248,9 @@ def measure(
     return [
         Figure(database, name, "requests/s", requests_count / wall_r,
                requests_count / wall_h, "GET /healthz requests/s", 0.25,
-               note=f"{items / wall_r:,.0f} items/s"),
+               note=f"{items / wall_r:,.0f} items/s; CPU ms per registration: "
+                    f"{cpu_r.per_request(requests_count)}; per /healthz: "
+                    f"{cpu_h.per_request(requests_count)}"),
         Figure(database, name, "p50 latency (ms)", percentile(lat_r, 0.5) * 1000,
                percentile(lat_h, 0.5) * 1000, "GET /healthz p50 (ms)", None,
                higher_is_better=False),
