@@ -2,7 +2,7 @@
 """Every benchmark, on SQLite and on PostgreSQL, in one table: each figure beside its
 baseline measured in the same run, the ratio and the target.
 
-    python -m bench                      # national scale (20 min from nothing on 2 cores)
+    python -m bench                      # national scale (10-20 min from nothing on 2 cores)
     python -m bench --quick              # small sizes (a minute or two)
     python -m bench --only lookup,dispatch --databases sqlite
 
