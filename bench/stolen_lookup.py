@@ -125,6 +125,7 @@ def measure(
     url: str, schema: str, size: int, *, checks: int, repeats: int, seed: int = 2026
 ) -> tuple[list[Figure], dict[str, int]]:
     from stolen_db import matching
+    from stolen_db.lookup import one_of_args
     from stolen_db.matching import Identifiers, find_matches, is_reported_stolen
 
     db = Database(url, schema)
@@ -145,13 +146,10 @@ def measure(
         kind, norm, _brand = item
         return raw.execute(by_norm[kind], (norm,)).fetchall()
 
-    # The statement ours runs: on PostgreSQL one array of keys (``stolen_db.lookup.one_of``).
-    keys_sql = db.sql(matching._by_keys_sql(None)) if db.postgres else None
-
     def by_keys(keys):
-        if keys_sql is not None:
-            return raw.execute(keys_sql, (list(keys),)).fetchall()
-        return raw.execute(matching._by_keys_sql(len(keys)), keys).fetchall()
+        # The statement and parameters ours sends (on PostgreSQL one array of keys).
+        count, params = one_of_args(keys, db.postgres)
+        return raw.execute(db.sql(matching._by_keys_sql(count)), params).fetchall()
 
     def raw_norm_and_keys(item):
         kind, norm, keys = item

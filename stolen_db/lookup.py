@@ -31,7 +31,7 @@ def placeholders(count: int) -> str:
 
 
 def one_of(expression: str, count: int | None, array_type: str = "bigint") -> str:
-    """SQL for ``expression`` equal to one of several values (``one_of_params``): ``IN (?,
+    """SQL for ``expression`` equal to one of several values (``one_of_args``): ``IN (?,
     ?, ...)`` for ``count`` values, a parameter each; with ``count`` None, ``= ANY(?::type[])``
     with the values in one array parameter (PostgreSQL, ``takes_arrays``). That text does
     not change with the number of values, so the server plans it once per connection
@@ -42,14 +42,15 @@ def one_of(expression: str, count: int | None, array_type: str = "bigint") -> st
     return f"{expression} IN ({placeholders(count)})"
 
 
-def one_of_params(values: Sequence, arrays: bool) -> list:
-    """The parameters of a ``one_of`` for ``values``."""
+def one_of_args(values: Sequence, arrays: bool) -> tuple[int | None, list]:
+    """The ``count`` to build a ``one_of`` with for ``values`` and its parameters; ``arrays``:
+    ``takes_arrays`` (one array parameter, count None)."""
     values = list(values)
     if not arrays:
-        return values
+        return len(values), values
     if values and isinstance(values[0], int):
-        return [integer_array(values)]
-    return [values]
+        return None, [integer_array(values)]
+    return None, [values]
 
 
 def integer_array(values: Sequence[int]) -> str:

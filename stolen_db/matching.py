@@ -32,7 +32,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
-from .lookup import fetch_all, fetch_each, one_of, one_of_params, takes_arrays
+from .lookup import fetch_all, fetch_each, one_of, one_of_args, takes_arrays
 from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
@@ -230,9 +230,8 @@ def find_matches(
     if "lookalike" in tiers or "near" in tiers:
         keys = query_keys(identifiers, tiers)
         if keys:
-            arrays = takes_arrays(session)
-            sql = _by_keys_sql(None if arrays else len(keys))
-            for row in fetch_all(session, sql, one_of_params(keys, arrays)):
+            count, params = one_of_args(keys, takes_arrays(session))
+            for row in fetch_all(session, _by_keys_sql(count), params):
                 _key_match(best, identifiers, row, tiers)
     return _ranked(best)
 
@@ -305,11 +304,9 @@ def find_matches_many(
             parts += [(identifier_type, chunk) for chunk in _chunks(list(of_type))]
         # The identifier types side by side in one statement (one lookup for a good).
         for group in _grouped(parts):
-            sql = " UNION ALL ".join(
-                _norm_lookup_sql(kind, None if arrays else len(values)) for kind, values in group
-            )
-            statements.append((sql, [p for _, values in group
-                                     for p in one_of_params(values, arrays)]))  # fmt: skip
+            args = [(kind, *one_of_args(values, arrays)) for kind, values in group]
+            sql = " UNION ALL ".join(_norm_lookup_sql(kind, count) for kind, count, _ in args)
+            statements.append((sql, [p for _, _, params in args for p in params]))
     norm_statements = len(statements)
     owners: dict[int, list[int]] = {}
     if "lookalike" in tiers or "near" in tiers:
@@ -317,11 +314,9 @@ def find_matches_many(
             for key in query_keys(identifiers, tiers) if keys is None else keys[index]:
                 owners.setdefault(key, []).append(index)
         # In key order: consecutive lookups walk neighbouring pages of the key index.
-        statements += [
-            (_by_keys_sql(None if arrays else len(chunk), with_key=True),
-             one_of_params(chunk, arrays))
-            for chunk in _chunks(sorted(owners))
-        ]  # fmt: skip
+        for chunk in _chunks(sorted(owners)):
+            count, params = one_of_args(chunk, arrays)
+            statements.append((_by_keys_sql(count, with_key=True), params))
     results = fetch_each(session, statements)
     for rows in results[:norm_statements]:
         for row in rows:

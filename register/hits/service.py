@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from notifications.outbox import enqueue_many
 from stolen_db.key_tables import insert_key_rows
 from stolen_db.keys import identifier_keys
-from stolen_db.lookup import fetch_all, one_of, one_of_params, takes_arrays
+from stolen_db.lookup import fetch_all, one_of, one_of_args, takes_arrays
 from stolen_db.matching import (
     Identifiers,
     Match,
@@ -212,9 +212,10 @@ def registered_pairs(
         # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
         # building a statement for each would cost as much as the lookup.
         for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-            where = one_of(column.name, None if arrays else len(chunk), "text")
+            count, params = one_of_args(chunk, arrays)
+            where = one_of(column.name, count, "text")
             sql = f"SELECT {column.name}, id FROM items WHERE {where}"  # noqa: S608
-            for norm, item_id in fetch_all(session, sql, one_of_params(chunk, arrays)):
+            for norm, item_id in fetch_all(session, sql, params):
                 candidates.update((index, item_id) for index in owners[norm])
     # ... look-alike and near candidates on the items' keys.
     owners = {}
@@ -224,9 +225,10 @@ def registered_pairs(
         for key in keys:
             owners.setdefault(key, []).append(index)
     for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-        where = one_of("key", None if arrays else len(chunk))
+        count, params = one_of_args(chunk, arrays)
+        where = one_of("key", count)
         sql = f"SELECT key, item_id FROM item_identifier_keys WHERE {where}"  # noqa: S608
-        for key, item_id in fetch_all(session, sql, one_of_params(chunk, arrays)):
+        for key, item_id in fetch_all(session, sql, params):
             candidates.update((index, item_id) for index in owners[key])
     if not candidates:
         return []
