@@ -17,13 +17,22 @@ handler, as without the queue.
 SQLite checkpoints its write-ahead log into the database inside the COMMIT that makes the
 log long enough (``wal_autocheckpoint``): tens of milliseconds of copying and syncing while
 that writer still holds its place in the queue, and its request waits for it. So these
-connections leave checkpoints to a thread of their process (``Checkpointer``): the log is
-emptied back to nothing after each checkpoint (``journal_size_limit``), so its size on disk
-says when one is due; a commit that finds it long enough wakes the thread and returns, and a
-PASSIVE checkpoint runs beside the next requests and writers instead of in front of them
-(SQLite copies and syncs without holding Python's GIL). The copying costs the same CPU
-wherever it runs; what leaves the request is the wait, about half of a checkpoint's 25 ms
-at the national register's size.
+connections leave checkpoints to a thread of their process (``Checkpointer``): a commit
+that finds enough of the log not yet copied wakes the thread and returns, and a PASSIVE
+checkpoint runs beside the next requests and writers instead of in front of them (SQLite
+copies and syncs without holding Python's GIL). The copying costs the same CPU wherever it
+runs; what leaves the request is the wait, about half of a checkpoint's 25 ms at the
+national register's size.
+
+What is due is the part of the log written since the last checkpoint, not the log's size.
+The log starts again from nothing (and is cut back, ``journal_size_limit``) only when a
+writer begins while everything in it has been copied; under a steady stream of writers the
+next one has often begun while the checkpoint was still running, so the log grows to tens
+of megabytes. Its size alone would then ask for a checkpoint after every commit: two syncs
+each, and every page copied once per commit instead of once per checkpoint. And as long as
+a writer keeps beginning too early, the log grows without end: once it reaches
+``LOG_LIMIT_BYTES``, the checkpointer holds the writers back in their queue for one
+checkpoint that copies it to its end and cuts it back to nothing.
 
 Where ``fcntl`` does not exist (Windows) or the database is in memory, there is no queue.
 """
@@ -44,9 +53,12 @@ log = logging.getLogger(__name__)
 
 _held = threading.local()  # how many queue places this thread holds
 
-# When the log is this long, the next connection to commit checkpoints it (SQLite's own
-# default is 1,000 pages: 4 MiB).
+# When this much of the log is not in the database yet, the next connection to commit wakes
+# the checkpointer (SQLite's own default is 1,000 pages: 4 MiB).
 CHECKPOINT_BYTES = 4 * 1024 * 1024
+# A log this long is copied to its end with the writers held back, so that it starts again.
+LOG_LIMIT_BYTES = 64 * 1024 * 1024
+RESTART_WAIT_MS = 200
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -103,11 +115,12 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self._wal_path is None or self.in_transaction:
             return
         try:
-            due = os.stat(self._wal_path).st_size >= CHECKPOINT_BYTES
+            size = os.stat(self._wal_path).st_size
         except OSError:
             return  # no log yet; the next commit looks again
-        if due:
-            Checkpointer.of(self._file()).wake()
+        checkpointer = Checkpointer.of(self._file())
+        if checkpointer.due(size):
+            checkpointer.wake()
 
     def rollback(self) -> None:
         try:
@@ -135,6 +148,8 @@ class Checkpointer:
     def __init__(self, path: str):
         self.path = path
         self.done = 0  # checkpoints run (tests wait for them)
+        self._copied = 0  # bytes of the log the last checkpoint had copied into the database
+        self.restarts = 0  # logs cut back to nothing
         self._wanted = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"sqlite-checkpoint {os.path.basename(path)}", daemon=True
@@ -155,24 +170,61 @@ class Checkpointer:
     def wake(self) -> None:
         self._wanted.set()
 
+    def due(self, log_size: int) -> bool:
+        """Whether a log of ``log_size`` bytes holds ``CHECKPOINT_BYTES`` that this
+        process's last checkpoint did not copy (all of it, once the log is shorter than what
+        that checkpoint copied: it started again since)."""
+        copied = self._copied if self._copied <= log_size else 0
+        return log_size - copied >= CHECKPOINT_BYTES
+
     def _run(self) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None)
         try:
             connection.execute("PRAGMA wal_autocheckpoint=0")
+            # A restart waits this long for readers, holding the writers back meanwhile.
+            connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+            (page_size,) = connection.execute("PRAGMA page_size").fetchone()
             while True:
                 self._wanted.wait()
                 self._wanted.clear()
                 try:
-                    # PASSIVE: copies what no reader still needs, waits for nobody (another
-                    # process's checkpoint running means this one is not needed). What it
-                    # cannot copy yet, a later commit's wake-up copies.
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint(connection, page_size)
                 except sqlite3.Error:
                     log.warning("checkpoint of %s failed; the next commit asks again", self.path,
                                 exc_info=True)  # fmt: skip
                 self.done += 1
         finally:
             connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection, page_size: int) -> None:
+        # PASSIVE: copies what no reader still needs, waits for nobody (another process's
+        # checkpoint running means this one is not needed). What it cannot copy yet, a
+        # later commit's wake-up copies.
+        _busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self._copied = _log_bytes(max(copied, 0), page_size)
+        if _log_bytes(frames, page_size) < LOG_LIMIT_BYTES or fcntl is None:
+            return
+        # The log has grown this long because a writer always began before a checkpoint
+        # had copied everything. Once in a while, the writers wait in their queue while the
+        # rest is copied and the log is cut back to nothing (TRUNCATE; it gives up, busy,
+        # when a reader needs the log longer than RESTART_WAIT_MS).
+        queue = os.open(self.path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(queue, fcntl.LOCK_EX)
+            busy, _frames, _copied = connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).fetchone()
+            if not busy:
+                self._copied = 0
+                self.restarts += 1
+        finally:
+            os.close(queue)  # lets go of the queue
+
+
+def _log_bytes(frames: int, page_size: int) -> int:
+    """The length of a write-ahead log with ``frames`` pages: a 32-byte header, then each
+    page behind a 24-byte frame header (sqlite.org/fileformat.html#the_write_ahead_log)."""
+    return 32 + frames * (24 + page_size)
 
 
 def _database_path(connection: sqlite3.Connection) -> str | None:

@@ -95,6 +95,69 @@ def test_a_long_log_is_checkpointed_by_a_thread_after_the_commit(database, monke
     writer.close()
 
 
+def wait_until(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def write(writer, rows):
+    begin(writer)
+    writer.executemany("INSERT INTO entries (writer) VALUES (?)", [("w" * 200,)] * rows)
+    writer.commit()
+
+
+def test_what_is_due_is_the_part_of_the_log_not_copied_yet(database, monkeypatch):
+    writer = connect(database)
+    writer.take_over_checkpoints()
+    log = f"{database}-wal"
+    checkpointer = Checkpointer.of(str(database))
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_BYTES", 2**40)
+    write(writer, 2000)
+    # A reader of the log keeps it from starting again: it stays long, but once all of it
+    # is copied, a small commit asks for no checkpoint.
+    reader = sqlite3.connect(database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM entries").fetchone()
+    checkpointer.wake()
+    wait_until(lambda: checkpointer.done == 1)
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_BYTES", 64 * 1024)
+    write(writer, 1)
+    assert os.stat(log).st_size >= 64 * 1024
+    assert not checkpointer.due(os.stat(log).st_size)
+    write(writer, 400)  # more than 64 KiB of new pages
+    assert checkpointer.due(os.stat(log).st_size)
+    reader.close()
+    writer.close()
+
+
+def test_a_log_that_never_starts_again_is_cut_back_with_the_writers_held(database, monkeypatch):
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_BYTES", 64 * 1024)
+    monkeypatch.setattr(sqlite_writers, "LOG_LIMIT_BYTES", 256 * 1024)
+    writer = connect(database)
+    writer.take_over_checkpoints()
+    log = f"{database}-wal"
+    checkpointer = Checkpointer.of(str(database))
+    # A reader of the database as it was keeps every checkpoint from copying anything.
+    reader = sqlite3.connect(database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM entries").fetchone()
+    for _ in range(4):
+        write(writer, 500)
+    wait_until(lambda: checkpointer.done >= 1)
+    assert os.stat(log).st_size > 256 * 1024
+    assert checkpointer.restarts == 0
+    reader.close()
+    checkpointer.wake()  # as the next commit would: it copies everything and cuts the log
+    wait_until(lambda: checkpointer.restarts == 1)
+    assert os.stat(log).st_size == 0
+    check = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    assert check.execute("SELECT count(*) FROM entries").fetchone() == (2000,)
+    check.close()
+    writer.close()
+
+
 def test_an_in_memory_database_has_no_queue():
     connection = sqlite3.connect(":memory:", factory=QueuedWriterConnection, isolation_level=None)
     begin(connection)
