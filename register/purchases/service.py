@@ -10,6 +10,7 @@ import logging
 import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import NoReturn
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
@@ -90,9 +91,14 @@ def _active_head(session: Session, dealer: Dealer, request: chain.HeadRequest, r
     try:
         return request.head(rows)
     except chain.NotActive:
-        session.refresh(dealer)
-        ensure_active(dealer)
-        raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
+        _refuse_stopped(session, dealer)
+
+
+def _refuse_stopped(session: Session, dealer: Dealer) -> NoReturn:
+    """DealerNotActive for a dealer found stopped under its register's lock."""
+    session.refresh(dealer)
+    ensure_active(dealer)
+    raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
 
 
 def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
@@ -215,32 +221,20 @@ def record_registrations(
     # From here until the commit, other registrations of this dealer wait: keep it short.
     lock = chain.HeadRequest(dealer.id, new_sequence_number=True, count=len(purchases))
     new_ids = IdRequest(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
-    # The lock and the ids in one round trip (PostgreSQL).
-    locked, allocated = fetch_each(session, [lock.statement, new_ids.statement])
-    head = _active_head(session, dealer, lock, locked)
-    ids = new_ids.ids(allocated)
-    for seller, seller_id in zip(sellers, ids[Seller], strict=True):
-        seller.id = seller_id
-    item_ids = iter(ids[Item])
-    prev_hash, position = head.prev_hash, head.position
-    for offset, (purchase, purchase_id) in enumerate(zip(purchases, ids[Purchase], strict=True)):
-        purchase.id = purchase_id
-        purchase.sequence_number = head.sequence_number + offset
-        purchase.seller_id = None if purchase.seller is None else purchase.seller.id
-        purchase.chain_position, purchase.prev_hash = position, prev_hash
-        for item in purchase.items:
-            item.id, item.purchase_id = next(item_ids), purchase_id
-        seller_hash = None if purchase.seller is None else purchase.seller.data_hash
-        content = chain.purchase_content(purchase, seller_hash=seller_hash)
-        purchase.entry_hash = chain.chain_hash(prev_hash, content)
-        prev_hash, position = purchase.entry_hash, position + 1
-    # PostgreSQL: the inserts, the keys and the Stop Heling lookups in one round trip.
-    with pipelined(session):
-        insert_rows(session, Seller, sellers)
-        insert_rows(session, Purchase, purchases)
-        insert_rows(session, Item, items)
-        chain.move_head(session, dealer.id, prev_hash)
-        hits = match_new_items(session, items, item_keys, item_matches, key_rows=key_rows)
+    # PostgreSQL: two round trips in one pipeline, the lock and the ids, then the inserts,
+    # the keys and the Stop Heling lookups.
+    try:
+        with pipelined(session):
+            locked, allocated = fetch_each(session, [lock.statement, new_ids.statement])
+            head = lock.head(locked)
+            last_hash = _number_and_chain(purchases, sellers, new_ids.ids(allocated), head)
+            insert_rows(session, Seller, sellers)
+            insert_rows(session, Purchase, purchases)
+            insert_rows(session, Item, items)
+            chain.move_head(session, dealer.id, last_hash)
+            hits = match_new_items(session, items, item_keys, item_matches, key_rows=key_rows)
+    except chain.NotActive:  # out of the pipeline, where the ORM can read the dealer again
+        _refuse_stopped(session, dealer)
     if hits:
         for purchase in purchases:  # what a hit's payload reads, known: nothing to load
             purchase.dealer = dealer
@@ -271,28 +265,60 @@ def record_registrations(
     return purchases
 
 
+def _number_and_chain(purchases, sellers, ids: dict, head: chain.ChainHead) -> str | None:
+    """Give the new entries their ids and sequence numbers and hash them onto the chain;
+    the chain's new last hash."""
+    for seller, seller_id in zip(sellers, ids[Seller], strict=True):
+        seller.id = seller_id
+    item_ids = iter(ids[Item])
+    prev_hash, position = head.prev_hash, head.position
+    for offset, (purchase, purchase_id) in enumerate(zip(purchases, ids[Purchase], strict=True)):
+        purchase.id = purchase_id
+        purchase.sequence_number = head.sequence_number + offset
+        purchase.seller_id = None if purchase.seller is None else purchase.seller.id
+        purchase.chain_position, purchase.prev_hash = position, prev_hash
+        for item in purchase.items:
+            item.id, item.purchase_id = next(item_ids), purchase_id
+        seller_hash = None if purchase.seller is None else purchase.seller.data_hash
+        content = chain.purchase_content(purchase, seller_hash=seller_hash)
+        purchase.entry_hash = chain.chain_hash(prev_hash, content)
+        prev_hash, position = purchase.entry_hash, position + 1
+    return prev_hash
+
+
+def seller_fields(data: dict) -> dict:
+    """A validated seller (``PurchaseIn``'s ``seller``) as the seller row's fields that its
+    ``data_hash`` covers (``chain.SELLER_FIELDS``)."""
+    address = data["address"]
+    document = data["id_document"]
+    return {
+        "name": data["name"],
+        "birth_date": data["birth_date"],
+        "street": address["street"],
+        "house_number": address["house_number"],
+        "postcode": address.get("postcode"),
+        "city": address["city"],
+        "country": address.get("country") or "NL",
+        "id_document_type": document["type"],
+        "id_document_number": document["number"],
+        "id_document_country": document["issuing_country"],
+    }
+
+
+def hash_seller(data: dict) -> None:
+    """Put the seller's ``data_hash`` into validated seller data, where ``_new_seller``
+    takes it: the CSV import's helper process computes it beside the validation."""
+    data["data_hash"] = chain.digest(seller_fields(data))
+
+
 def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> SimpleNamespace | None:
     if data is None:
         return None
-    address = data["address"]
-    document = data["id_document"]
-    seller = SimpleNamespace(
-        id=None,
-        dealer_id=dealer.id,
-        name=data["name"],
-        birth_date=data["birth_date"],
-        street=address["street"],
-        house_number=address["house_number"],
-        postcode=address.get("postcode"),
-        city=address["city"],
-        country=address.get("country") or "NL",
-        id_document_type=document["type"],
-        id_document_number=document["number"],
-        id_document_country=document["issuing_country"],
-        created_at=now,
-        purged_at=None,
-    )
-    seller.data_hash = chain.digest(chain.seller_data(seller))
+    fields = seller_fields(data)
+    seller = SimpleNamespace(id=None, dealer_id=dealer.id, **fields, created_at=now,
+                             purged_at=None)  # fmt: skip
+    # Never from the request: the schema refuses fields it does not know.
+    seller.data_hash = data.get("data_hash") or chain.digest(fields)
     return seller
 
 
