@@ -6,9 +6,14 @@ On a copy of a generated national database, a new dealer imports a CSV file of N
 purchases of one to three items (``register.purchases.importer.import_csv``: parse, validate
 every row, number and chain every purchase, check every item against Stop Heling with every
 tier, store the items' keys, record the hits), committed once. Then the rows it stored
-(sellers, purchases, items, item keys) are read back and inserted again for a second new
-dealer with the bare driver's ``executemany`` in one transaction: the floor of writing
-those rows, with nothing computed.
+(sellers, purchases, items, item keys) are inserted again, as they are, into a second copy
+of the same database with the bare driver's ``executemany`` in one transaction: the floor
+of writing those rows, with nothing computed.
+
+Both sides write into a database in the same state. The baseline used to insert its copy of
+the rows into the database the import had just written: its keys and identifiers landed in
+the index pages that the import's inserts had split, half empty, where the import had found
+them full, and it was the faster for it.
 
 On SQLite both sides start from an empty write-ahead log and are timed up to their commit,
 as the service's connections write (``synchronous=NORMAL``); copying the log into the
@@ -94,87 +99,77 @@ def empty_log(url: str) -> None:
         conn.close()
 
 
-def raw_copy(url: str, source_dealer: int, target_dealer: int) -> tuple[float, int]:
-    """Insert the rows ``source_dealer``'s import stored again for ``target_dealer``, with the
-    bare driver's executemany in one transaction; (seconds, rows)."""
+def connect(url: str):
+    """The bare driver's connection; SQLite as the service writes (no sync at commit in WAL
+    mode, no checkpoint inside the commit)."""
+    if url.startswith("postgresql"):
+        import psycopg
+
+        return psycopg.connect(pg_dsn(url))
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    return conn
+
+
+def raw_copy(url: str, raw_url: str, dealer_id: int) -> tuple[float, int]:
+    """Insert the rows ``dealer_id``'s import stored in ``url`` (sellers, purchases, items,
+    item keys) into ``raw_url``, a copy of that database as it was before the import, with
+    the bare driver's executemany in one transaction; (seconds, rows)."""
+    from sqlalchemy import create_engine
+
     from bench.generate import columns
 
     postgres = url.startswith("postgresql")
-    if postgres:
-        import psycopg
-
-        conn = psycopg.connect(pg_dsn(url))
-        mark = "%s"
-    else:
-        import sqlite3
-
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        # As the service writes: no sync at commit (WAL), no checkpoint inside the commit.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA wal_autocheckpoint=0")
-        mark = "?"
-
-    def rows(sql, params=()):
-        return conn.execute(sql, params).fetchall()
-
+    mark = "%s" if postgres else "?"
     tables = {name: columns(name) for name in ("sellers", "purchases", "items")}
+    source = connect(url)
     stored = {
-        name: rows(f"SELECT {', '.join(cols)} FROM {name} WHERE dealer_id = {mark} ORDER BY id",
-                   (source_dealer,))
+        name: source.execute(
+            f"SELECT {', '.join(cols)} FROM {name} WHERE dealer_id = {mark} ORDER BY id",
+            (dealer_id,),
+        ).fetchall()
         for name, cols in tables.items()
-    }  # fmt: skip
-    keys = rows(
+    }
+    stored["item_identifier_keys"] = source.execute(
         f"SELECT k.key, k.item_id FROM item_identifier_keys k JOIN items i ON i.id = k.item_id "
-        f"WHERE i.dealer_id = {mark}",
-        (source_dealer,),
-    )
-    shift = {
-        name: rows(f"SELECT coalesce(max(id), 0) FROM {name}")[0][0] for name in tables
-    }  # fmt: skip
-    prepared: dict[str, list] = {}
-    for name, cols in tables.items():
-        position = {c: i for i, c in enumerate(cols)}
-        out = []
-        for row in stored[name]:
-            row = list(row)
-            row[position["id"]] += shift[name]
-            row[position["dealer_id"]] = target_dealer
-            if name == "purchases" and row[position["seller_id"]] is not None:
-                row[position["seller_id"]] += shift["sellers"]
-            if name == "items":
-                row[position["purchase_id"]] += shift["purchases"]
-            out.append(tuple(row))
-        prepared[name] = out
-    prepared["item_identifier_keys"] = [(key, item + shift["items"]) for key, item in keys]
+        f"WHERE i.dealer_id = {mark} ORDER BY k.key, k.item_id",  # the fastest order
+        (dealer_id,),
+    ).fetchall()
+    source.close()
     statements = {
         name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
         for name, cols in {**tables, "item_identifier_keys": ["key", "item_id"]}.items()
     }
+    # The same dealer as in the import's copy; the same id, as the copies were alike.
+    engine = create_engine(raw_url)
+    with engine.begin() as setup:
+        dealer = new_dealer(setup, "Bench import")
+    engine.dispose()
+    if dealer != dealer_id:
+        raise RuntimeError(f"the copies differ: dealer {dealer} here, {dealer_id} there")
+    conn = connect(raw_url)
     if not postgres:
-        empty_log(url)
+        empty_log(raw_url)
     started = time.perf_counter()
     if postgres:
         with conn.transaction(), conn.cursor() as cursor:
             for name, statement in statements.items():
-                cursor.executemany(statement, prepared[name])
+                cursor.executemany(statement, stored[name])
     else:
         conn.execute("BEGIN IMMEDIATE")
         for name, statement in statements.items():
-            conn.executemany(statement, prepared[name])
+            conn.executemany(statement, stored[name])
         conn.execute("COMMIT")
     seconds = time.perf_counter() - started
-    if postgres:  # the ids were given: move the sequences past them
-        with conn.transaction():
-            for name in tables:
-                conn.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"(SELECT max(id) FROM {name}))"
-                )
     conn.close()
-    return seconds, sum(len(v) for v in prepared.values())
+    return seconds, sum(len(v) for v in stored.values())
 
 
-def measure(url: str, *, count: int, seed: int = 5) -> list[Figure]:
+def measure(url: str, raw_url: str, *, count: int, seed: int = 5) -> list[Figure]:
+    """``url`` and ``raw_url``: two copies of the same database (both are written to)."""
     from sqlalchemy import func, select
 
     from register import create_app
@@ -189,13 +184,12 @@ def measure(url: str, *, count: int, seed: int = 5) -> list[Figure]:
     text = csv_text(count, seed, now - timedelta(minutes=30))
     with app.app_context():
         session = db.session
-        ours_id = new_dealer(session, "Bench import (importer)")
-        raw_id = new_dealer(session, "Bench import (raw)")
+        dealer_id = new_dealer(session, "Bench import")
         hits_before = session.scalar(select(func.count(Hit.id)))
         session.commit()  # no transaction of ours open: nothing holds the log
         if not url.startswith("postgresql"):
             empty_log(url)
-        dealer = session.get(Dealer, ours_id)
+        dealer = session.get(Dealer, dealer_id)
         started = time.perf_counter()
         result = import_csv(session, dealer, text, now=now)
         session.commit()
@@ -204,7 +198,7 @@ def measure(url: str, *, count: int, seed: int = 5) -> list[Figure]:
         session.remove()
         db.engine.dispose()
     assert result["items"] == count
-    raw_seconds, rows = raw_copy(url, ours_id, raw_id)
+    raw_seconds, rows = raw_copy(url, raw_url, dealer_id)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     return [
         Figure(database, f"bulk import, {count:,} items ({result['purchases']:,} purchases)",
@@ -218,9 +212,10 @@ def measure(url: str, *, count: int, seed: int = 5) -> list[Figure]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="a copy of a generated database")
+    parser.add_argument("--raw-database-url", required=True, help="another copy of the same")
     parser.add_argument("--items", type=int, default=100_000)
     args = parser.parse_args(argv)
-    print(table(measure(args.database_url, count=args.items)))
+    print(table(measure(args.database_url, args.raw_database_url, count=args.items)))
     return 0
 
 

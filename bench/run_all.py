@@ -114,12 +114,12 @@ def build(plan: Plan, databases: list[str]) -> dict:
     return places
 
 
-def work_copy(database: str, places: dict) -> tuple[str, callable]:
+def work_copy(database: str, places: dict, name: str = "work") -> tuple[str, callable]:
     """A throwaway copy of the full database for the benchmarks that write."""
     url = places[None][0]
     if database == "sqlite":
         source = Path(url.removeprefix("sqlite:///"))
-        target = DATA / "work.sqlite"
+        target = DATA / f"{name}.sqlite"
         for suffix in ("-wal", "-shm", "-writers"):
             Path(str(target) + suffix).unlink(missing_ok=True)
         shutil.copyfile(source, target)
@@ -129,9 +129,9 @@ def work_copy(database: str, places: dict) -> tuple[str, callable]:
                 Path(str(target) + suffix).unlink(missing_ok=True)
 
         return f"sqlite:///{target}", drop
-    name = url.rsplit("/", 1)[1]
-    pg_create("bench_work", template=name)
-    return pg_url("bench_work"), lambda: pg_drop("bench_work")
+    copy = f"bench_{name}"
+    pg_create(copy, template=url.rsplit("/", 1)[1])
+    return pg_url(copy), lambda: pg_drop(copy)
 
 
 def run(plan: Plan, database: str, places: dict, only: set[str]) -> list[Figure]:
@@ -166,22 +166,31 @@ def run(plan: Plan, database: str, places: dict, only: set[str]) -> list[Figure]
                 figures += webhook_dispatch.measure(pg_url("bench_dispatch"), events=plan.events)
             finally:
                 pg_drop("bench_dispatch")
-    if not only & {"registrations", "retro", "import"}:
-        return figures
-    log(f"{label}: copying the national database for the benchmarks that write")
-    url, drop = work_copy(database, places)
-    try:
-        if "registrations" in only:
-            log(f"{label}: {plan.requests:,} registrations through gunicorn")
-            figures += register_purchases.measure(url, requests_count=plan.requests)
-        if "retro" in only:
-            log(f"{label}: retroactive matching of {plan.retro_reports:,} reports")
-            figures += retro_matching.measure(url, count=plan.retro_reports)
-        if "import" in only:
-            log(f"{label}: bulk import of {plan.import_items:,} items")
-            figures += bulk_import.measure(url, count=plan.import_items)
-    finally:
-        drop()
+    if only & {"registrations", "retro"}:
+        log(f"{label}: copying the national database for the benchmarks that write")
+        url, drop = work_copy(database, places)
+        try:
+            if "registrations" in only:
+                log(f"{label}: {plan.requests:,} registrations through gunicorn")
+                figures += register_purchases.measure(url, requests_count=plan.requests)
+            if "retro" in only:
+                log(f"{label}: retroactive matching of {plan.retro_reports:,} reports")
+                figures += retro_matching.measure(url, count=plan.retro_reports)
+        finally:
+            drop()
+    if "import" in only:
+        # The import and its baseline each write into a copy of their own, the same.
+        log(f"{label}: two copies of the national database for the bulk import")
+        url, drop = work_copy(database, places, "import")
+        try:
+            raw_url, raw_drop = work_copy(database, places, "import_raw")
+            try:
+                log(f"{label}: bulk import of {plan.import_items:,} items")
+                figures += bulk_import.measure(url, raw_url, count=plan.import_items)
+            finally:
+                raw_drop()
+        finally:
+            drop()
     return figures
 
 
