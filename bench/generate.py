@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import DATA, pg_create, pg_dsn, pg_exists, pg_url
 from stolen_db.key_tables import OWNER_COLUMNS as KEY_TABLES  # table -> owner column
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the moment the data describes
 RETENTION_DAYS = 4 * 365  # acquisitions spread over the retention period
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -371,6 +371,21 @@ def ensure_rows(spec: Spec, log=print) -> Path:
 
 # Tables in load order (referenced first) and the ones whose rows are text.
 TEXT_TABLES = ("stolen_reports", "municipalities", "dealers", "sellers", "purchases", "items")
+# A register that grew by registrations, not a freshly loaded one. Rows appended in key
+# order fill SQLite's index pages to the last byte (it has no fill factor; PostgreSQL's
+# CREATE INDEX leaves 10 % free); then every one of a registration's random inserts splits
+# a full page: 147 pages written per registration instead of about 60, until every page of
+# the item keys has split once (some 5,000 registrations after a load). A B-tree that grew
+# by random inserts keeps its pages about 70 % full. So on SQLite a third of the register
+# (every third id, all dealers and dates alike) is inserted as registrations insert it: its
+# rows once the indexes are there, the items' keys item by item.
+GROWN_TABLES = ("sellers", "purchases", "items")
+GROWN_KEY_TABLES = ("item_identifier_keys",)
+GROWN_SHARE = 3  # rows whose id is a multiple of this, and those items' keys
+
+
+def _grown(row_id: int) -> bool:
+    return row_id % GROWN_SHARE == 0
 
 
 def _tsv_rows(path: Path):
@@ -457,7 +472,8 @@ def _sqlite_bulk_connection(path: Path) -> sqlite3.Connection:
 def _sqlite_load_key_table(path: Path, table: str, rows_dir: Path) -> None:
     """A key table alone in the file ``path``, its (key, id) rows appended in key order:
     a process of its own makes it while the text tables load, and the full database takes
-    it over with SQLite's transfer optimisation (a copy of b-tree pages, no sort)."""
+    it over with SQLite's transfer optimisation (rows appended in order, no sort). The keys
+    of grown items go to a table ``grown`` instead, in item order."""
     from register.extensions import all_metadata
 
     _remove_sqlite(path)
@@ -468,8 +484,16 @@ def _sqlite_load_key_table(path: Path, table: str, rows_dir: Path) -> None:
     conn.execute("BEGIN")
     conn.execute(f"CREATE TEMP TABLE staging (key INTEGER, {owner} INTEGER)")
     conn.executemany("INSERT INTO staging VALUES (?3, ?5)", _key_rows(rows_dir / f"{table}.bin"))
+    grown = f"{owner} % {GROWN_SHARE} = 0" if table in GROWN_KEY_TABLES else "0"
     conn.execute(
-        f"INSERT INTO {table} (key, {owner}) SELECT key, {owner} FROM staging ORDER BY key, {owner}"
+        f"INSERT INTO {table} (key, {owner}) SELECT key, {owner} FROM staging "
+        f"WHERE NOT ({grown}) ORDER BY key, {owner}"
+    )
+    # The grown owners' keys in the order they were registered, for the full database to
+    # insert so.
+    conn.execute(f"CREATE TABLE grown (key INTEGER, {owner} INTEGER)")
+    conn.execute(
+        f"INSERT INTO grown SELECT key, {owner} FROM staging WHERE {grown} ORDER BY {owner}, key"
     )
     conn.execute("DROP TABLE staging")
     conn.execute("COMMIT")
@@ -478,7 +502,8 @@ def _sqlite_load_key_table(path: Path, table: str, rows_dir: Path) -> None:
 
 def load_sqlite(path: Path, rows_dir: Path, spec: Spec, log=print) -> float:
     """The text tables here, each key table in a process of its own (most of the work:
-    tens of millions of rows to sort), then the key tables copied in."""
+    tens of millions of rows to sort), then the key tables copied in; a third of the
+    register goes in last, as registrations insert it (``GROWN_TABLES``)."""
     started = time.perf_counter()
     _remove_sqlite(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -497,22 +522,33 @@ def load_sqlite(path: Path, rows_dir: Path, spec: Spec, log=print) -> float:
     for name, _sql in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     conn.execute("BEGIN")
+    grown = {}
     for table in TEXT_TABLES:
         names = columns(table)
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        conn.executemany(sql, _tsv_rows(rows_dir / f"{table}.tsv"))
+        rows = _tsv_rows(rows_dir / f"{table}.tsv")
+        if table in GROWN_TABLES:
+            conn.executemany(sql, (row for row in rows if not _grown(int(row[0]))))
+            grown[table] = sql  # the rest once the indexes are there
+        else:
+            conn.executemany(sql, rows)
         log(f"    {table} loaded ({time.perf_counter() - started:.0f} s)")
     for _name, sql in indexes:
         conn.execute(sql)
+    for table, sql in grown.items():
+        rows = _tsv_rows(rows_dir / f"{table}.tsv")
+        conn.executemany(sql, (row for row in rows if _grown(int(row[0]))))
     conn.execute("COMMIT")
-    log(f"    indexes built ({time.perf_counter() - started:.0f} s)")
+    log(f"    indexes built, a third of the register inserted as registered "
+        f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
     for process in key_loads:
         process.join()
         if process.exitcode != 0:
             raise RuntimeError("loading a key table failed")
     for table, key_file in key_files.items():
         conn.execute("ATTACH DATABASE ? AS keys", (str(key_file),))
-        conn.execute(f"INSERT INTO main.{table} SELECT * FROM keys.{table}")  # a page copy
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM keys.{table}")  # transferred
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM keys.grown ORDER BY rowid")
         conn.execute("DETACH DATABASE keys")
         _remove_sqlite(key_file)
         log(f"    {table} loaded ({time.perf_counter() - started:.0f} s)")
