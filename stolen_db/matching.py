@@ -25,14 +25,14 @@ columns, the look-alike and near tiers on the keys of ``stolen_db.keys``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
-from .lookup import fetch_all, fetch_each, one_of, one_of_args, takes_arrays
+from .lookup import fetch_all, fetch_later, one_of, one_of_args, takes_arrays
 from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
@@ -284,9 +284,20 @@ def find_matches_many(
     """``find_matches`` for many goods at once (a CSV import): the same answer for each
     good, from one indexed ``IN`` lookup per ``BATCH`` identifiers or keys. ``keys``: each
     good's ``query_keys`` for ``tiers`` when the caller has them already."""
+    return find_matches_later(session, goods, tiers, keys=keys)()
+
+
+def find_matches_later(
+    session: Session,
+    goods: Sequence[Identifiers],
+    tiers: Iterable[str] = MATCH_KINDS,
+    *,
+    keys: Sequence[set[int]] | None = None,
+) -> Callable[[], list[list[Match]]]:
+    """``find_matches_many``, its lookups sent now and their answer made when the returned
+    function is called (``lookup.fetch_later``: after a pipeline, one round trip less)."""
     tiers = tuple(tiers)
     session.flush()
-    best: list[dict[int, Match]] = [{} for _ in goods]
     # Every statement first, then their rows: on PostgreSQL they share round trips.
     statements: list[tuple[str, list]] = []
     arrays = takes_arrays(session)
@@ -317,7 +328,17 @@ def find_matches_many(
         for chunk in _chunks(sorted(owners)):
             count, params = one_of_args(chunk, arrays)
             statements.append((_by_keys_sql(count, with_key=True), params))
-    results = fetch_each(session, statements)
+    rows_of_statements = fetch_later(session, statements)
+
+    def answer() -> list[list[Match]]:
+        return _matches_of(rows_of_statements(), norm_statements, goods, wanted, owners, tiers)
+
+    return answer
+
+
+def _matches_of(results, norm_statements, goods, wanted, owners, tiers) -> list[list[Match]]:
+    """Each good's matches from the rows of ``find_matches_later``'s statements."""
+    best: list[dict[int, Match]] = [{} for _ in goods]
     for rows in results[:norm_statements]:
         for row in rows:
             identifier_type = _TYPE_OF_TAG[row[0]]
@@ -372,6 +393,7 @@ __all__ = [
     "Match",
     "explain",
     "find_matches",
+    "find_matches_later",
     "find_matches_many",
     "is_reported_stolen",
     "query_keys",

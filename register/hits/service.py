@@ -15,6 +15,7 @@ event in the outbox for the police, and an inspection task for the dealer's muni
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -29,7 +30,7 @@ from stolen_db.matching import (
     Identifiers,
     Match,
     explain,
-    find_matches_many,
+    find_matches_later,
     query_keys,
 )
 from stolen_db.models import StolenReport
@@ -139,14 +140,27 @@ def match_new_items(
     """(item id, match) for every active stolen report that one of ``items`` (just inserted)
     matches. Their keys (``item_keys``; ``keys`` when the caller has them, one set per item)
     are stored in one bulk insert and they are matched in batches (``find_matches_many``);
-    nothing is recorded (``record_hits``). Reads only through ``stolen_db.lookup``: can run
-    inside ``register.database.pipelined``.
+    nothing is recorded (``record_hits``).
 
     ``matches``: each item's ``find_matches_many`` answer, when the caller looked them up on
     another connection after this transaction took its turn (a large CSV import's helper
     process): from then on no report can be added that those lookups missed.
     ``key_rows``: the (key, item id) rows are added to it instead of stored, for a caller
     that stores many batches' keys at once before it commits (``insert_item_keys``)."""
+    return match_new_items_later(session, items, keys, matches, key_rows=key_rows)()
+
+
+def match_new_items_later(
+    session: Session,
+    items,
+    keys=None,
+    matches: list[list[Match]] | None = None,
+    *,
+    key_rows: list[tuple[int, int]] | None = None,
+) -> Callable[[], list[tuple[int, Match]]]:
+    """``match_new_items``, its answer made when the returned function is called: inside
+    ``register.database.pipelined``, call it after the block (``find_matches_later``).
+    Reads only through ``stolen_db.lookup``."""
     registration_turn(session)
     if keys is None:
         keys = [item_keys(item) for item in items]
@@ -159,9 +173,15 @@ def match_new_items(
     if matches is None:
         # An item's keys are the keys that find its look-alike and near candidates.
         goods = [item_identifiers(item) for item in items]
-        matches = find_matches_many(session, goods, keys=keys)
-    return [(item.id, match) for item, found in zip(items, matches, strict=True)
-            for match in found]  # fmt: skip
+        found_later = find_matches_later(session, goods, keys=keys)
+    else:
+        found_later = lambda: matches  # noqa: E731 - looked up already
+
+    def pairs() -> list[tuple[int, Match]]:
+        return [(item.id, match) for item, found in zip(items, found_later(), strict=True)
+                for match in found]  # fmt: skip
+
+    return pairs
 
 
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:

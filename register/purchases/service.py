@@ -23,7 +23,7 @@ from ..clock import AMSTERDAM
 from ..database import IdRequest, insert_rows, pipelined
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import match_new_items, record_hits
+from ..hits.service import match_new_items_later, record_hits
 from ..inspections.service import TaskRequest, open_tasks
 from ..timeutil import aware
 from . import chain
@@ -221,8 +221,8 @@ def record_registrations(
     # From here until the commit, other registrations of this dealer wait: keep it short.
     lock = chain.HeadRequest(dealer.id, new_sequence_number=True, count=len(purchases))
     new_ids = IdRequest(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
-    # PostgreSQL: two round trips in one pipeline, the lock and the ids, then the inserts,
-    # the keys and the Stop Heling lookups.
+    # PostgreSQL: two round trips in one pipeline: the lock and the ids, then the inserts,
+    # the keys and the Stop Heling lookups, whose rows come with the sync that ends it.
     try:
         with pipelined(session):
             locked, allocated = fetch_each(session, [lock.statement, new_ids.statement])
@@ -232,9 +232,12 @@ def record_registrations(
             insert_rows(session, Purchase, purchases)
             insert_rows(session, Item, items)
             chain.move_head(session, dealer.id, last_hash)
-            hits = match_new_items(session, items, item_keys, item_matches, key_rows=key_rows)
+            hits_of = match_new_items_later(
+                session, items, item_keys, item_matches, key_rows=key_rows
+            )
     except chain.NotActive:  # out of the pipeline, where the ORM can read the dealer again
         _refuse_stopped(session, dealer)
+    hits = hits_of()
     if hits:
         for purchase in purchases:  # what a hit's payload reads, known: nothing to load
             purchase.dealer = dealer

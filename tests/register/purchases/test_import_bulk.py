@@ -78,13 +78,13 @@ def _goods_matched_here(monkeypatch) -> list[int]:
     import register.hits.service as hits_service
 
     counted: list[int] = []
-    real = hits_service.find_matches_many
+    real = hits_service.find_matches_later
 
     def counting(session, goods, *args, **kwargs):
         counted.append(len(goods))
         return real(session, goods, *args, **kwargs)
 
-    monkeypatch.setattr(hits_service, "find_matches_many", counting)
+    monkeypatch.setattr(hits_service, "find_matches_later", counting)
     return counted
 
 
