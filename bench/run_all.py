@@ -125,6 +125,11 @@ def work_copy(database: str, places: dict, name: str = "work") -> tuple[str, cal
         shutil.copyfile(source, target)
 
         def drop():
+            from register.sqlite_writers import Checkpointer
+
+            # A benchmark run in this process (retroactive matching, the import) left its
+            # checkpointer thread on the copy: it must not checkpoint a deleted file.
+            Checkpointer.stop(str(target))
             for suffix in ("", "-wal", "-shm", "-writers"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
 

@@ -150,6 +150,7 @@ class Checkpointer:
         self.done = 0  # checkpoints run (tests wait for them)
         self._copied = 0  # bytes of the log the last checkpoint had copied into the database
         self.restarts = 0  # logs cut back to nothing
+        self._stopping = False
         self._wanted = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"sqlite-checkpoint {os.path.basename(path)}", daemon=True
@@ -170,6 +171,21 @@ class Checkpointer:
     def wake(self) -> None:
         self._wanted.set()
 
+    @classmethod
+    def stop(cls, path: str, timeout: float = 30) -> None:
+        """End this process's checkpointer of the database file ``path`` once a checkpoint
+        it runs is done: before the file is deleted (a throwaway copy), so that no
+        checkpoint runs on a file that is gone. A later commit starts a new one."""
+        real = os.path.realpath(path)
+        with cls._lock:
+            keys = [key for key in cls._running
+                    if key[0] == os.getpid() and os.path.realpath(key[1]) == real]  # fmt: skip
+            stopping = [cls._running.pop(key) for key in keys]
+        for checkpointer in stopping:
+            checkpointer._stopping = True
+            checkpointer.wake()
+            checkpointer._thread.join(timeout)
+
     def due(self, log_size: int) -> bool:
         """Whether a log of ``log_size`` bytes holds ``CHECKPOINT_BYTES`` that this
         process's last checkpoint did not copy (all of it, once the log is shorter than what
@@ -187,6 +203,8 @@ class Checkpointer:
             while True:
                 self._wanted.wait()
                 self._wanted.clear()
+                if self._stopping:
+                    return
                 try:
                     self._checkpoint(connection, page_size)
                 except sqlite3.Error:

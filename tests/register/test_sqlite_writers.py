@@ -158,6 +158,20 @@ def test_a_log_that_never_starts_again_is_cut_back_with_the_writers_held(databas
     writer.close()
 
 
+def test_a_stopped_checkpointer_ends_and_a_later_commit_starts_another(database, monkeypatch):
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_BYTES", 64 * 1024)
+    writer = connect(database)
+    writer.take_over_checkpoints()
+    first = Checkpointer.of(str(database))
+    Checkpointer.stop(str(database))
+    assert not first._thread.is_alive()
+    write(writer, 2000)
+    second = Checkpointer.of(str(database))
+    assert second is not first
+    wait_until(lambda: second.done >= 1)
+    writer.close()
+
+
 def test_an_in_memory_database_has_no_queue():
     connection = sqlite3.connect(":memory:", factory=QueuedWriterConnection, isolation_level=None)
     begin(connection)
