@@ -93,7 +93,7 @@ class QueuedWriterConnection(sqlite3.Connection):
             path = self._file()
             if path is None:
                 return
-            self._queue_fd = os.open(path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+            self._queue_fd = _open_queue(path)
         fcntl.flock(self._queue_fd, fcntl.LOCK_EX)  # waits here, in the kernel
         self._in_queue = True
         _held.count = getattr(_held, "count", 0) + 1
@@ -226,7 +226,7 @@ class Checkpointer:
         # had copied everything. Once in a while, the writers wait in their queue while the
         # rest is copied and the log is cut back to nothing (TRUNCATE; it gives up, busy,
         # when a reader needs the log longer than RESTART_WAIT_MS).
-        queue = os.open(self.path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        queue = _open_queue(self.path)
         try:
             fcntl.flock(queue, fcntl.LOCK_EX)
             busy, _frames, _copied = connection.execute(
@@ -237,6 +237,11 @@ class Checkpointer:
                 self.restarts += 1
         finally:
             os.close(queue)  # lets go of the queue
+
+
+def _open_queue(path: str) -> int:
+    """A descriptor of the writers' queue of the database file ``path``, to ``flock``."""
+    return os.open(path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 def _log_bytes(frames: int, page_size: int) -> int:

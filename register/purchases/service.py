@@ -84,12 +84,8 @@ def lock_register(
     once its register is locked (a municipality may have stopped it since the request read
     it)."""
     request = chain.HeadRequest(dealer.id, new_sequence_number, count)
-    return _active_head(session, dealer, request, fetch_all(session, *request.statement))
-
-
-def _active_head(session: Session, dealer: Dealer, request: chain.HeadRequest, rows):
     try:
-        return request.head(rows)
+        return request.head(fetch_all(session, *request.statement))
     except chain.NotActive:
         _refuse_stopped(session, dealer)
 
