@@ -134,8 +134,6 @@ def match_new_items(
     items,
     keys=None,
     matches: list[list[Match]] | None = None,
-    *,
-    key_rows: list[tuple[int, int]] | None = None,
 ) -> list[tuple[int, Match]]:
     """(item id, match) for every active stolen report that one of ``items`` (just inserted)
     matches. Their keys (``item_keys``; ``keys`` when the caller has them, one set per item)
@@ -144,10 +142,8 @@ def match_new_items(
 
     ``matches``: each item's ``find_matches_many`` answer, when the caller looked them up on
     another connection after this transaction took its turn (a large CSV import's helper
-    process): from then on no report can be added that those lookups missed.
-    ``key_rows``: the (key, item id) rows are added to it instead of stored, for a caller
-    that stores many batches' keys at once before it commits (``insert_item_keys``)."""
-    return match_new_items_later(session, items, keys, matches, key_rows=key_rows)()
+    process): from then on no report can be added that those lookups missed."""
+    return match_new_items_later(session, items, keys, matches)()
 
 
 def match_new_items_later(
@@ -155,8 +151,6 @@ def match_new_items_later(
     items,
     keys=None,
     matches: list[list[Match]] | None = None,
-    *,
-    key_rows: list[tuple[int, int]] | None = None,
 ) -> Callable[[], list[tuple[int, Match]]]:
     """``match_new_items``, its answer made when the returned function is called: inside
     ``register.database.pipelined``, call it after the block (``find_matches_later``).
@@ -165,11 +159,8 @@ def match_new_items_later(
     if keys is None:
         keys = [item_keys(item) for item in items]
     rows = [(key, item.id) for item, of_item in zip(items, keys, strict=True) for key in of_item]
-    if key_rows is None:
-        # In key order: the inserts walk the key index's pages once instead of at random.
-        insert_item_keys(session, sorted(rows))
-    else:
-        key_rows += rows
+    # In key order: the inserts walk the key index's pages once instead of at random.
+    insert_item_keys(session, sorted(rows))
     if matches is None:
         # An item's keys are the keys that find its look-alike and near candidates.
         goods = [item_identifiers(item) for item in items]

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing import get_context
-from operator import itemgetter
 
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import create_engine
@@ -29,7 +28,7 @@ from stolen_db.matching import Identifiers, Match, find_matches_many
 from ..database import use_bulk_page_cache
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import insert_item_keys, item_keys
+from ..hits.service import item_keys
 from .messages import Message
 from .schemas import PurchaseIn, RegistrationRules
 from .service import ensure_active, hash_seller, record_registrations, rules_for
@@ -235,15 +234,16 @@ def import_csv(
     if any row is bad, after which the caller rolls back: valid purchases are stored while
     later ones are still being validated (``validations``), so some may have been written."""
     ensure_active(dealer)
-    groups = parse(text)
+    with helper_for(text, lookup_url(session)) as helper:
+        return _import(session, dealer, parse(text), helper, now=now, user_id=user_id,
+                       progress=progress)  # fmt: skip
+
+
+def _import(session, dealer, groups, helper, *, now, user_id, progress) -> dict:
     use_bulk_page_cache(session)
     bad: dict[int, dict] = {}
     entries: list[dict] = []
-    # Every item's keys are stored at the end, in key order: one walk over the key index
-    # instead of one per batch (the largest index a register has).
-    key_rows: list[tuple[int, int]] = []
-    batches = validations(groups, rules_for(dealer, now), lookup_url(session))
-    for chunk, results, matches in batches:
+    for chunk, results, matches in validations(groups, rules_for(dealer, now), helper):
         valid, keys = [], []
         for group, (data, errors, keys_of_items) in zip(chunk, results, strict=True):
             for line, problems in _disagreements(group).items():
@@ -257,8 +257,8 @@ def import_csv(
             if progress:
                 progress(len(group.rows))
         if not bad:  # after a bad row nothing more is stored, but every row is still checked
-            entries += _store(session, dealer, valid, keys, matches, key_rows, now=now,
-                              user_id=user_id, progress=progress)  # fmt: skip
+            entries += _store(session, dealer, valid, keys, matches, now=now, user_id=user_id,
+                              progress=progress)  # fmt: skip
     if bad:
         rows = [{"row": line, "errors": bad[line]} for line in sorted(bad)]
         raise ImportRejected(
@@ -269,10 +269,6 @@ def import_csv(
             ),
             rows,
         )
-    # By key alone: a stable sort keeps a key's items in the order they were added, their
-    # ids' order, and comparing keys alone is twice as fast as comparing the pairs.
-    key_rows.sort(key=itemgetter(0))
-    insert_item_keys(session, key_rows)
     log.info(
         "imported %s purchases with %s items for dealer %s",
         len(entries),
@@ -287,12 +283,12 @@ def import_csv(
     }
 
 
-def _store(session, dealer, valid, keys, matches, key_rows, *, now, user_id, progress):
+def _store(session, dealer, valid, keys, matches, *, now, user_id, progress):
     if not valid:
         return []
     purchases = record_registrations(
         session, dealer, [data for _, data in valid], now=now, user_id=user_id, item_keys=keys,
-        item_matches=matches, key_rows=key_rows,
+        item_matches=matches,
     )  # fmt: skip
     entries = []
     for (group, _data), purchase in zip(valid, purchases, strict=True):
@@ -367,62 +363,90 @@ def lookup_url(session: Session) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+class HelperProcess:
+    """The helper process of a large file's import, started before the file is parsed: it
+    imports the app's modules (about a second) while this process parses. ``turn_taken``
+    and ``waiting_for`` are shared with it: whether the import holds its matching turn, and
+    which chunk the import is waiting for (the helper leaves that chunk's lookups to the
+    import rather than keep it waiting longer: the two share the work as their speeds
+    allow)."""
+
+    def __init__(self, database_url: str | None):
+        context = get_context("spawn")
+        self.turn_taken, self.waiting_for = context.Event(), context.Value("i", 0, lock=False)
+        self.pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=_start_helper,
+            initargs=(database_url, self.turn_taken, self.waiting_for),
+        )
+        self.pool.submit(int)  # starts the process now, not at the first chunk
+
+    def close(self) -> None:
+        self.turn_taken.set()  # a helper that waits for the turn must not wait for ever
+        self.pool.shutdown(cancel_futures=True)
+
+
+@contextlib.contextmanager
+def helper_for(text: str, database_url: str | None) -> Iterator[HelperProcess | None]:
+    """A helper process for a file of ``PARALLEL_FROM_ROWS`` lines or more on a machine of
+    more than one core, else None."""
+    if text.count("\n") < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    helper = HelperProcess(database_url)
+    try:
+        yield helper
+    finally:
+        helper.close()
+
+
 def validations(
-    groups: list[_Group], rules: RegistrationRules, database_url: str | None = None
+    groups: list[_Group], rules: RegistrationRules, helper: HelperProcess | None = None
 ) -> Iterator[tuple[list[_Group], list[Validated], Matches]]:
     """The groups in batches, in file order, each with ``validate_groups`` of its purchases
-    and, where a helper looked them up, its valid items' Stop Heling matches: chunks of
-    ``CHUNK_PURCHASES``, or several together. For a large file the first chunk is validated
-    here while a helper process starts and validates the others; if the helper fails, here.
+    and, where the helper looked them up, its valid items' Stop Heling matches: chunks of
+    ``CHUNK_PURCHASES``, or several together. For a large file with a ``helper``, the first
+    chunk is validated here while the helper validates the others; if the helper fails,
+    here.
 
     The caller stores each batch before it asks for the next, and storing takes the matching
     turn (``hits.service.registration_turn``; on SQLite the write lock) until the commit. So
     once the first batch is stored, no report can be added that the helper's lookups (read
-    on a connection of its own, ``database_url``) would miss and that would miss the new
-    items; only from then on does the helper look up. A batch without matches (the first,
-    or one the helper could not look up) is matched by ``record_registrations``."""
+    on a connection of its own) would miss and that would miss the new items; only from
+    then on does the helper look up. A batch without matches (the first, or one the helper
+    could not look up) is matched by ``record_registrations``."""
     chunks = [groups[i : i + CHUNK_PURCHASES] for i in range(0, len(groups), CHUNK_PURCHASES)]
     rows = sum(len(group.rows) for group in groups)
-    if len(chunks) < 2 or rows < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
+    if helper is None or len(chunks) < 2 or rows < PARALLEL_FROM_ROWS:
         for chunk in chunks:
             yield chunk, validate_groups(chunk, rules), None
         return
-    context = get_context("spawn")
-    # Shared with the helper: whether the import holds its matching turn, and which chunk
-    # the import is waiting for (the helper leaves that chunk's lookups to the import
-    # rather than keep it waiting longer: the two share the work as their speeds allow).
-    turn_taken, waiting_for = context.Event(), context.Value("i", 0, lock=False)
-    with ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=context,
-        initializer=_start_helper,
-        initargs=(database_url, turn_taken, waiting_for),
-    ) as helper:
-        pending = deque((index, chunk, helper.submit(prepare_groups, chunk, rules, index))
-                        for index, chunk in enumerate(chunks[1:], 1))  # fmt: skip
-        try:
-            yield chunks[0], validate_groups(chunks[0], rules), None
-            turn_taken.set()  # the first batch is stored: the turn is this import's
-            while pending:
-                # The next chunk (waited for) and every later one done meanwhile, together:
-                # storing fewer, larger batches walks the indexes fewer times.
-                waiting_for.value = pending[0][0]
-                batch: list[_Group] = []
-                results: list[Validated] = []
-                matches: Matches = []
-                while pending and (not batch or pending[0][2].done()):
-                    _index, chunk, future = pending.popleft()
-                    batch += chunk
-                    found, found_matches = _helper_result(future, chunk, rules)
-                    results += found
-                    matches = None if matches is None or found_matches is None else (
-                        matches + found_matches
-                    )  # fmt: skip
-                yield batch, results, matches
-        finally:
-            turn_taken.set()  # a helper that waits for the turn must not wait for ever
-            for _index, _chunk, future in pending:
-                future.cancel()
+    pending = deque((index, chunk, helper.pool.submit(prepare_groups, chunk, rules, index))
+                    for index, chunk in enumerate(chunks[1:], 1))  # fmt: skip
+    try:
+        yield chunks[0], validate_groups(chunks[0], rules), None
+        helper.turn_taken.set()  # the first batch is stored: the turn is this import's
+        while pending:
+            # The next chunk (waited for) and every later one done meanwhile, together:
+            # storing fewer, larger batches walks the indexes fewer times.
+            helper.waiting_for.value = pending[0][0]
+            batch: list[_Group] = []
+            results: list[Validated] = []
+            matches: Matches = []
+            while pending and (not batch or pending[0][2].done()):
+                _index, chunk, future = pending.popleft()
+                batch += chunk
+                found, found_matches = _helper_result(future, chunk, rules)
+                results += found
+                matches = None if matches is None or found_matches is None else (
+                    matches + found_matches
+                )  # fmt: skip
+            yield batch, results, matches
+    finally:
+        helper.turn_taken.set()  # a helper that waits for the turn must not wait for ever
+        for _index, _chunk, future in pending:
+            future.cancel()
 
 
 def _helper_result(future, chunk: list[_Group], rules: RegistrationRules):

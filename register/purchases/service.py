@@ -163,15 +163,12 @@ def record_registrations(
     user_id: int | None = None,
     item_keys: list[set[int]] | None = None,
     item_matches: list[list[Match]] | None = None,
-    key_rows: list[tuple[int, int]] | None = None,
 ) -> list[SimpleNamespace]:
     """Record validated registrations of one dealer: numbered, chained, every item indexed
     and checked against Stop Heling, late ones flagged with a task. Flushes, never commits.
     ``item_keys``: the items' ``hits.service.item_keys`` in order, when already computed;
     ``item_matches``: their Stop Heling matches, when already looked up within this
-    transaction's matching turn (``hits.service.match_new_items``); ``key_rows``: collect
-    the items' (key, item id) rows there instead of storing them (the caller stores them
-    before it commits, ``hits.service.insert_item_keys``).
+    transaction's matching turn (``hits.service.match_new_items``).
 
     One registration at the counter or a CSV file of thousands, the same few statements:
     the entries are built in Python before the dealer's register is locked; under the lock
@@ -228,9 +225,7 @@ def record_registrations(
             insert_rows(session, Purchase, purchases)
             insert_rows(session, Item, items)
             chain.move_head(session, dealer.id, last_hash)
-            hits_of = match_new_items_later(
-                session, items, item_keys, item_matches, key_rows=key_rows
-            )
+            hits_of = match_new_items_later(session, items, item_keys, item_matches)
     except chain.NotActive:  # out of the pipeline, where the ORM can read the dealer again
         _refuse_stopped(session, dealer)
     hits = hits_of()

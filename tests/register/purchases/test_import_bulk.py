@@ -126,6 +126,21 @@ def test_a_large_file_validated_in_a_helper_process_is_stored_in_file_order(
     assert keys_of(imported) == keys_of(single)  # both IMEI_1, Apple
 
 
+def test_a_small_file_is_validated_here_without_starting_a_helper_process(
+    api, make, session, monkeypatch
+):
+    import register.purchases.importer as importer
+
+    _CountedPool.started = 0
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", _CountedPool)
+    user = make.user("dealer")
+    response = post_csv(api, user, csv_text(row("A", IMEI_1), row("B", IMEI_2)))
+    assert response.status_code == 201, response.json
+    assert _CountedPool.started == 0
+    keyed = set(session.scalars(select(ItemIdentifierKey.item_id)))
+    assert keyed == {i["id"] for e in response.json["entries"] for i in e["items"]}
+
+
 def test_a_bad_row_validated_in_the_helper_process_stores_nothing(api, make, session, monkeypatch):
     _in_a_helper_process(monkeypatch)
     user = make.user("dealer")
