@@ -326,6 +326,18 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def python_speed() -> float:
+    """Seconds for a fixed piece of pure-Python work (ten million additions) on one core:
+    the machine's speed at that moment. Ratios compare across days; absolute figures and
+    the total time move with this (the machine is shared and its speed moves within an
+    hour)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.perf_counter() - started
+
+
 def machine() -> dict[str, str]:
     import sqlite3
 

@@ -37,6 +37,7 @@ from bench.common import (
     pg_create,
     pg_drop,
     pg_url,
+    python_speed,
     table,
 )
 
@@ -199,7 +200,9 @@ def run(plan: Plan, database: str, places: dict, only: set[str]) -> list[Figure]
     return figures
 
 
-def report(figures: list[Figure], plan: Plan, seconds: float, argv: list[str]) -> str:
+def report(
+    figures: list[Figure], plan: Plan, seconds: float, argv: list[str], speed: tuple[float, float]
+) -> str:
     info = machine()
     command = "python -m bench" + (" " + " ".join(argv) if argv else "")
     lines = [
@@ -209,7 +212,8 @@ def report(figures: list[Figure], plan: Plan, seconds: float, argv: list[str]) -
         "",
         f"Machine: {info.get('cores')} cores ({info.get('cpu', '?')}), {info.get('memory', '?')} "
         f"memory; Python {info['python']}, SQLite {info['sqlite']}, PostgreSQL "
-        f"{info.get('postgresql', '-')}.",
+        f"{info.get('postgresql', '-')}. Speed: ten million additions in Python took "
+        f"{speed[0]:.2f} s at the start and {speed[1]:.2f} s at the end (lower is faster).",
         "",
         f"Sizes: {plan.describe()}.",
         "",
@@ -238,15 +242,17 @@ def main(argv=None) -> int:
         log("PostgreSQL is not reachable: SQLite only")
         databases.remove("postgres")
     plan = Plan(args.quick)
+    speed_before = python_speed()
     started = time.perf_counter()
     log(f"sizes: {plan.describe()}")
+    log(f"speed: ten million additions in Python in {speed_before:.2f} s")
     places = build(plan, databases) if only - {"dispatch"} else {key: {} for key in databases}
     log(f"databases ready after {time.perf_counter() - started:.0f} s")
     figures: list[Figure] = []
     for database in databases:
         figures += run(plan, database, places[database], only)
     seconds = time.perf_counter() - started
-    text = report(figures, plan, seconds, argv)
+    text = report(figures, plan, seconds, argv, (speed_before, python_speed()))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print()

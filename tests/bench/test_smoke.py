@@ -20,3 +20,4 @@ def test_the_benchmark_command_runs_one_benchmark_and_writes_its_table(tmp_path)
     table = output.read_text()
     assert "| SQLite | webhook dispatch, 1,000 events" in table
     assert "notification worker VmHWM (MiB)" in table
+    assert "Speed: ten million additions in Python took " in table  # days compare by it
