@@ -424,29 +424,26 @@ def validations(
         return
     pending = deque((index, chunk, helper.pool.submit(prepare_groups, chunk, rules, index))
                     for index, chunk in enumerate(chunks[1:], 1))  # fmt: skip
-    try:
-        yield chunks[0], validate_groups(chunks[0], rules), None
-        helper.turn_taken.set()  # the first batch is stored: the turn is this import's
-        while pending:
-            # The next chunk (waited for) and every later one done meanwhile, together:
-            # storing fewer, larger batches walks the indexes fewer times.
-            helper.waiting_for.value = pending[0][0]
-            batch: list[_Group] = []
-            results: list[Validated] = []
-            matches: Matches = []
-            while pending and (not batch or pending[0][2].done()):
-                _index, chunk, future = pending.popleft()
-                batch += chunk
-                found, found_matches = _helper_result(future, chunk, rules)
-                results += found
-                matches = None if matches is None or found_matches is None else (
-                    matches + found_matches
-                )  # fmt: skip
-            yield batch, results, matches
-    finally:
-        helper.turn_taken.set()  # a helper that waits for the turn must not wait for ever
-        for _index, _chunk, future in pending:
-            future.cancel()
+    # Whatever ends the import, ``HelperProcess.close`` gives the helper its turn and
+    # cancels the chunks it has not started.
+    yield chunks[0], validate_groups(chunks[0], rules), None
+    helper.turn_taken.set()  # the first batch is stored: the turn is this import's
+    while pending:
+        # The next chunk (waited for) and every later one done meanwhile, together:
+        # storing fewer, larger batches walks the indexes fewer times.
+        helper.waiting_for.value = pending[0][0]
+        batch: list[_Group] = []
+        results: list[Validated] = []
+        matches: Matches = []
+        while pending and (not batch or pending[0][2].done()):
+            _index, chunk, future = pending.popleft()
+            batch += chunk
+            found, found_matches = _helper_result(future, chunk, rules)
+            results += found
+            matches = None if matches is None or found_matches is None else (
+                matches + found_matches
+            )  # fmt: skip
+        yield batch, results, matches
 
 
 def _helper_result(future, chunk: list[_Group], rules: RegistrationRules):
