@@ -12,8 +12,9 @@ millions of stolen reports) and measures in the same run:
   tier), sent by many dealers at once, each with its own token: the national picture,
   where no single dealer's lock is the bottleneck.
 
-It prints requests per second, p50/p99 latency, the CPU each request cost the web workers,
-the client threads and a PostgreSQL server on this machine, and the peak resident memory
+It prints requests per second, p50/p99 latency, the ratio of each round (how far the
+machine's speed moved within the run), the CPU each request cost the web workers, the
+client threads and a PostgreSQL server on this machine, and the peak resident memory
 (VmHWM) of the gunicorn workers. The database is changed by the run: use a copy (run_all
 does).
 
@@ -224,6 +225,7 @@ def measure(
     lat_r: list[float] = []
     err_h: list[str] = []
     err_r: list[str] = []
+    by_round: list[float] = []  # each round's ratio: how far the machine moved within the run
     with gunicorn(database_url, workers=2) as (base, server):
         warm = [registration(b, rnd.choice(tokens)) for b in payloads(40, seed + 1)]
         load(base, [health] * 40 + warm, clients)  # imports, connections, caches
@@ -237,9 +239,11 @@ def measure(
             with cpu_h:
                 wall, latencies, errors = load(base, [health] * len(round_calls), clients)
             wall_h, lat_h, err_h = wall_h + wall, lat_h + latencies, err_h + errors
+            health_wall = wall
             with cpu_r:
                 wall, latencies, errors = load(base, round_calls, clients)
             wall_r, lat_r, err_r = wall_r + wall, lat_r + latencies, err_r + errors
+            by_round.append(health_wall / wall)  # the same number of requests each
         memory = max((peak_rss(pid) or 0) for pid in workers) if workers else None
     if err_h or err_r:
         raise RuntimeError(f"{len(err_h) + len(err_r)} failed requests: {(err_h + err_r)[0]}")
@@ -248,7 +252,8 @@ def measure(
     return [
         Figure(database, name, "requests/s", requests_count / wall_r,
                requests_count / wall_h, "GET /healthz requests/s", 0.25,
-               note=f"{items / wall_r:,.0f} items/s; CPU ms per registration: "
+               note=f"{items / wall_r:,.0f} items/s; the ratio by round "
+                    f"{', '.join(f'{r:.2f}' for r in by_round)}; CPU ms per registration: "
                     f"{cpu_r.per_request(requests_count)}; per /healthz: "
                     f"{cpu_h.per_request(requests_count)}"),
         Figure(database, name, "p50 latency (ms)", percentile(lat_r, 0.5) * 1000,
