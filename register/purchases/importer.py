@@ -417,8 +417,9 @@ def validations(
     then on does the helper look up. A batch without matches (the first, or one the helper
     could not look up) is matched by ``record_registrations``."""
     chunks = [groups[i : i + CHUNK_PURCHASES] for i in range(0, len(groups), CHUNK_PURCHASES)]
-    rows = sum(len(group.rows) for group in groups)
-    if helper is None or len(chunks) < 2 or rows < PARALLEL_FROM_ROWS:
+    # Whether the file is large enough for a helper was decided when it was started
+    # (``helper_for``): a helper that runs is used.
+    if helper is None or len(chunks) < 2:
         for chunk in chunks:
             yield chunk, validate_groups(chunk, rules), None
         return
