@@ -65,6 +65,10 @@ def _engine_options(app: Flask) -> None:
     # Each process names its connections, so pg_stat_activity shows who holds which.
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("application_name", f"register-{os.getpid()}")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
+        from .pg_transactions import BeginningCursor
+
+        connect_args.setdefault("cursor_factory", BeginningCursor)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -86,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     from .database import configure_sqlite
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
+    from .pg_transactions import begin_with_first_statement
     from .security import init_security
 
     app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
@@ -97,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
         )
         if app.config["DB_POOL_PRE_PING"]:
             check_connections(db.engine)
+        begin_with_first_statement(db.engine)
     migrate.init_app(
         app,
         db,
