@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, g, json, request
 from flask_smorest import Blueprint
 
-from ..accounts.authz import require_role
+from ..accounts.authz import api_user, require_role
 from ..apiutil import NON_JSON_ENDPOINTS, PageArgs, page_schema, paginate
 from ..clock import clock
 from ..database import end_read_phase, reads_first, writes_on_read
@@ -55,7 +55,10 @@ def _fail(exc: RegisterError):
 
 
 def _own_dealer() -> Dealer:
-    return db.session.get(Dealer, g.principal.dealer_id)
+    """The dealer of the token's user as the token's lookup read it (plain values with the
+    ``Dealer``'s attribute names and its ``municipality``): what registering reads, without
+    loading a model. What matters is checked again under the register's lock."""
+    return api_user().dealer
 
 
 def _purpose(args: dict) -> str | None:

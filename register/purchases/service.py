@@ -91,9 +91,9 @@ def lock_register(
 
 
 def _refuse_stopped(session: Session, dealer: Dealer) -> NoReturn:
-    """DealerNotActive for a dealer found stopped under its register's lock."""
-    session.refresh(dealer)
-    ensure_active(dealer)
+    """DealerNotActive for a dealer found stopped under its register's lock (``dealer``
+    may be a model or a request's plain copy of one: it is read again)."""
+    ensure_active(session.get(Dealer, dealer.id, populate_existing=True))
     raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
 
 

@@ -56,6 +56,42 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(make, clock, session):
     assert user_for_token(session, token, now=clock.now()) is None
 
 
+def test_a_tokens_user_comes_with_its_scope_and_a_dealers_user_with_its_dealer(
+    make, clock, session
+):
+    from register.accounts.service import issue_token, user_for_token
+    from register.dealers.models import Dealer
+
+    police = make.user("police")
+    found = user_for_token(session, issue_token(session, police, now=clock.now(), lifetime=None),
+                           now=clock.now())  # fmt: skip
+    assert (found.id, found.role, found.dealer_id, found.dealer) == (
+        police.id,
+        "police",
+        None,
+        None,
+    )
+
+    staff = make.user("dealer")
+    found = user_for_token(session, issue_token(session, staff, now=clock.now(), lifetime=None),
+                           now=clock.now())  # fmt: skip
+    dealer = session.get(Dealer, staff.dealer_id)
+    assert (found.role, found.dealer_id) == ("dealer", dealer.id)
+    assert (found.dealer.id, found.dealer.name, found.dealer.status, found.dealer.kind) == (
+        dealer.id, dealer.name, dealer.status, dealer.kind)  # fmt: skip
+    assert found.dealer.municipality.code == dealer.municipality.code
+    assert found.dealer.municipality.minimum_seller_age == dealer.municipality.minimum_seller_age
+
+
+def test_a_deactivated_users_token_authenticates_no_more(make, clock, session):
+    from register.accounts.service import issue_token, user_for_token
+
+    user = make.user("police")
+    token = issue_token(session, user, now=clock.now(), lifetime=None)
+    session.get(User, user.id).is_active_account = False
+    assert user_for_token(session, token, now=clock.now()) is None
+
+
 def test_passwords_are_hashed_with_scrypt(make, session):
     user = make.user("admin")
     assert session.get(User, user.id).password_hash.startswith("scrypt:")

@@ -104,6 +104,36 @@ def test_a_dealer_stopped_while_its_registration_was_being_read_cannot_register(
     assert session.scalar(select(func.count(Purchase.id))) == 0
 
 
+def test_a_dealer_stopped_after_its_token_was_read_cannot_register(make, session):
+    """The API registers with the dealer as the token's lookup read it (plain values, not a
+    model): a stop since then counts once the register is locked, as it does for a model."""
+    import pytest
+    from sqlalchemy import update
+
+    from register.accounts.models import User
+    from register.accounts.service import issue_token, user_for_token
+    from register.clock import utcnow
+    from register.dealers.models import Dealer
+    from register.purchases.service import (
+        DealerNotActive,
+        record_registration,
+        validate_registration,
+    )
+
+    user = session.get(User, make.user("dealer").id)
+    token = issue_token(session, user, now=utcnow(), lifetime=None)
+    dealer = user_for_token(session, token, now=utcnow()).dealer
+    assert (dealer.id, dealer.status) == (user.dealer_id, "active")
+    data = validate_registration(purchase(), dealer, now=utcnow())
+    session.connection().execute(
+        update(Dealer.__table__).where(Dealer.__table__.c.id == dealer.id).values(status="stopped")
+    )
+    with pytest.raises(DealerNotActive, match="stopped"):
+        record_registration(session, dealer, data, now=utcnow())
+    session.rollback()
+    assert session.scalar(select(func.count(Purchase.id))) == 0
+
+
 def test_a_registration_is_read_and_validated_while_another_process_writes(
     app, api, make, database_uri
 ):
