@@ -109,6 +109,22 @@ def enqueue_many(
     return ids
 
 
+def enqueue_new(
+    session: Session, event_type: str, events: list[tuple[int, str, dict]], *, now: datetime
+) -> None:
+    """``enqueue_many`` for events that cannot be queued yet: ``(id, dedupe_key, payload)``
+    with ids the caller allocated and keys that name something made in this transaction
+    (``hit:<id of a new hit>``). One multi-row insert and nothing looked up or read back, so
+    it can share a round trip with other writes (``register.database.pipelined``). A key
+    queued after all fails the insert (its unique constraint); it is never queued twice."""
+    if events:
+        session.connection().execute(
+            insert(OutboxEvent.__table__).inline(),  # no RETURNING: nothing is read
+            [{"id": event_id, **_new_event(event_type, payload, now, key)}
+             for event_id, key, payload in events],
+        )  # fmt: skip
+
+
 def claimable_statuses() -> tuple[str, ...]:
     """The statuses a worker may claim from (those allowed to move to in flight)."""
     return sources_of(IN_FLIGHT)

@@ -21,8 +21,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from notifications.outbox import enqueue_many
+from notifications.models import OutboxEvent
+from notifications.outbox import enqueue_new
 from stolen_db.key_tables import insert_key_rows
 from stolen_db.keys import identifier_keys
 from stolen_db.lookup import fetch_all, one_of, one_of_args, takes_arrays
@@ -36,7 +38,7 @@ from stolen_db.matching import (
 from stolen_db.models import StolenReport
 from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
-from ..database import allocate_ids
+from ..database import allocate_ids, pipelined
 from ..dealers.models import Dealer
 from ..inspections.service import TaskRequest, open_tasks
 from ..purchases.models import ITEM_TRANSITIONS, Correction, Item, ItemStatus, Purchase
@@ -173,6 +175,15 @@ def match_new_items_later(
                 for match in found]  # fmt: skip
 
     return pairs
+
+
+def _mark_held(item) -> None:
+    """An item put on police hold by a statement of its own: its status in memory, without
+    making a model dirty (a flush would write it again)."""
+    if isinstance(item, Item):
+        set_committed_value(item, "status", ItemStatus.POLICE_HOLD.value)
+    else:
+        item.status = ItemStatus.POLICE_HOLD.value
 
 
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:
@@ -360,8 +371,9 @@ def record_hits(
     in the order of ``pairs``.
 
     A few statements whatever the number of pairs (a CSV import or a bulk theft import makes
-    thousands): the items with what the payload needs in one query per 500, then one
-    multi-row insert each for hits, events and tasks. Flushes, never commits.
+    thousands): the items with what the payload needs in one query per 500, the new hits'
+    and their events' ids in one, then the hold and one multi-row insert each for hits,
+    events and tasks, sent together (on PostgreSQL one round trip). Flushes, never commits.
 
     ``new_items``: the items by id when they were registered in this transaction (with
     ``purchase``, its ``dealer`` and ``seller``, as the payload reads them): nothing is
@@ -401,62 +413,69 @@ def record_hits(
         if (item_id, match.report_id) not in existing:
             fresh.setdefault((item_id, match.report_id), match)
     new = [(item_id, match) for (item_id, _), match in fresh.items()]
-    hit_ids = allocate_ids(session, {Hit: len(new)})[Hit]
+    # Every new hit's id, and its event's, in one statement: the writes below then need no
+    # answer and go to the server together, one round trip (a hit at the counter adds two).
+    ids = allocate_ids(session, {Hit: len(new), OutboxEvent: len(new)})
+    hit_ids, event_ids = ids[Hit], ids[OutboxEvent]
     held = [item_id for item_id in dict.fromkeys(item_id for item_id, _ in new)
             if items[item_id].status in _HOLDABLE]  # fmt: skip
-    if held:
-        # Through the ORM so that the session's own copies of the items say so too.
-        session.execute(
-            update(Item)
-            .where(Item.id.in_(held), Item.status.in_(_HOLDABLE))
-            .values(status=ItemStatus.POLICE_HOLD.value),
-            execution_options={"synchronize_session": "evaluate"},
-        )
-        if new_items is not None:  # not the session's: the update did not reach them
-            for item_id in held:
-                items[item_id].status = ItemStatus.POLICE_HOLD.value
-    events = []
-    for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
-        item = items[item_id]
-        payload = hit_event_payload(
-            hit_id=hit_id, trigger=trigger, match=match, item=item, item_status=item.status,
+    for item_id in held:  # what the payloads say, and the session's copies too
+        _mark_held(items[item_id])
+    with pipelined(session):
+        if held:
+            session.connection().execute(
+                update(Item.__table__)
+                .where(Item.id.in_(held), Item.status.in_(_HOLDABLE))
+                .values(status=ItemStatus.POLICE_HOLD.value)
+            )
+        enqueue_new(
+            session,
+            "hit.created",
+            [
+                (event_id, f"hit:{hit_id}", hit_event_payload(
+                    hit_id=hit_id, trigger=trigger, match=match, item=items[item_id],
+                    item_status=items[item_id].status, now=now))
+                for hit_id, event_id, (item_id, match) in zip(hit_ids, event_ids, new,
+                                                              strict=True)
+            ],
             now=now,
         )  # fmt: skip
-        events.append((f"hit:{hit_id}", payload))
-    event_ids = enqueue_many(session, "hit.created", events, now=now)
-    if new:
-        session.execute(
-            insert(Hit),
+        if new:
+            session.connection().execute(
+                insert(Hit.__table__).inline(),  # no RETURNING: nothing is read
+                [
+                    {
+                        "id": hit_id,
+                        "item_id": item_id,
+                        "dealer_id": items[item_id].dealer_id,
+                        "stolen_report_id": match.report_id,
+                        "trigger": trigger,
+                        "match_kind": match.kind,
+                        "identifier_type": match.identifier_type,
+                        "confidence": match.confidence,
+                        "created_at": now,
+                        "outbox_event_id": event_id,
+                    }
+                    for hit_id, event_id, (item_id, match) in zip(
+                        hit_ids, event_ids, new, strict=True
+                    )
+                ],
+            )
+        open_tasks(
+            session,
             [
-                {
-                    "id": hit_id,
-                    "item_id": item_id,
-                    "dealer_id": items[item_id].dealer_id,
-                    "stolen_report_id": match.report_id,
-                    "trigger": trigger,
-                    "match_kind": match.kind,
-                    "identifier_type": match.identifier_type,
-                    "confidence": match.confidence,
-                    "created_at": now,
-                    "outbox_event_id": event_ids[f"hit:{hit_id}"],
-                }
+                TaskRequest(
+                    dealer_id=items[item_id].dealer_id,
+                    municipality_id=items[item_id].purchase.dealer.municipality_id,
+                    reason="hit",
+                    dedupe_key=f"hit:{hit_id}",
+                    details=f"item {item_id} matches stolen report {match.report_number}",
+                )
                 for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
             ],
+            now=now,
+            new_keys=True,  # hit:<a new hit's id>
         )
-    open_tasks(
-        session,
-        [
-            TaskRequest(
-                dealer_id=items[item_id].dealer_id,
-                municipality_id=items[item_id].purchase.dealer.municipality_id,
-                reason="hit",
-                dedupe_key=f"hit:{hit_id}",
-                details=f"item {item_id} matches stolen report {match.report_number}",
-            )
-            for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
-        ],
-        now=now,
-    )
     for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
         log.info(
             "hit %s: item %s matches stolen report %s (%s, %s)",

@@ -90,12 +90,26 @@ class TaskRequest:
     details: str | None = None
 
 
-def open_tasks(session: Session, requests: list[TaskRequest], *, now: datetime) -> None:
+def open_tasks(
+    session: Session, requests: list[TaskRequest], *, now: datetime, new_keys: bool = False
+) -> None:
     """``open_task`` for many causes at once (a CSV import's hits): one query for the dedupe
-    keys already queued and one multi-row insert for the rest (flushes, never commits)."""
+    keys already queued and one multi-row insert for the rest (flushes, never commits).
+
+    ``new_keys``: every dedupe key names something made in this transaction (``hit:<id of a
+    new hit>``), so none can be queued yet: no query, and the insert reads nothing back (it
+    can share a round trip with other writes, ``register.database.pipelined``)."""
     for request in requests:
         if request.reason not in TASK_REASONS:
             raise ValueError(f"unknown inspection reason {request.reason!r}")
+    if new_keys:
+        if requests:
+            session.connection().execute(
+                insert(InspectionTask.__table__).inline(),  # no RETURNING: nothing is read
+                [_new_task(r.dealer_id, r.municipality_id, r.reason, r.dedupe_key, r.details, now)
+                 for r in requests],
+            )  # fmt: skip
+        return
     seen: set[str] = set()
     keys = [request.dedupe_key for request in requests]
     for start in range(0, len(keys), 500):

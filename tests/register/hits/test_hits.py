@@ -325,3 +325,31 @@ def test_many_hits_are_recorded_at_once_each_with_its_hold_event_and_task(
     assert session.query(Hit).count() == 3
     assert session.query(OutboxEvent).count() == 3
     assert session.query(InspectionTask).count() == 3
+
+
+def test_a_hit_leaves_the_sessions_copy_of_its_item_on_police_hold_with_nothing_to_write(
+    session, clock, dealer
+):
+    """The hold is one statement for every item; the session's own copy of a held item says
+    so too, without a change pending that a flush would write again."""
+    from register.hits.service import record_hits
+    from stolen_db.matching import Match
+
+    item = register_item(session, clock, dealer=dealer, check=False, imei=IMEI)
+    report = add_report(session, clock, imei=IMEI)  # a hit of its own: cleared below
+    session.query(Hit).delete()
+    session.query(OutboxEvent).delete()
+    session.query(InspectionTask).delete()
+    session.query(Item).update({"status": "holding"})
+    session.commit()
+    copy = session.get(Item, item.id)
+    assert copy.status == "holding"
+
+    match = Match(report.id, report.report_number, "exact", "imei", 1.0)
+    record_hits(session, [(item.id, match)], trigger="theft_report", now=clock.now())
+
+    assert copy.status == "police_hold"
+    assert copy not in session.dirty
+    session.commit()
+    session.expire_all()
+    assert session.get(Item, item.id).status == "police_hold"
