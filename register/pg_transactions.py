@@ -11,7 +11,9 @@ statement queues it in a pipeline before itself, so both go in one round trip. p
 ``commit()`` and ``rollback()`` go by the server's transaction status, not by the mode:
 SQLAlchemy's transaction handling (the session's commit and rollback, the pool's rollback
 at check-in) works as before, and a transaction that ran no statement sends nothing at all.
-A connection that SQLAlchemy runs in its ``AUTOCOMMIT`` isolation level gets no ``BEGIN``.
+A connection that SQLAlchemy runs in its ``AUTOCOMMIT`` isolation level gets no ``BEGIN``; a
+server-side cursor (``stream_results``), which cannot run in a pipeline, sends it on its own
+first, as psycopg would.
 """
 
 from __future__ import annotations
@@ -40,6 +42,31 @@ class BeginningCursor(psycopg.Cursor):
             return super().executemany(query, params_seq, **kwargs)
         with _begun(self.connection):
             return super().executemany(query, params_seq, **kwargs)
+
+    # COPY and row-by-row streaming cannot run in a pipeline: the BEGIN goes on its own first.
+    def copy(self, statement, params=None, **kwargs):
+        _begin_alone(self.connection)
+        return super().copy(statement, params, **kwargs)
+
+    def stream(self, query, params=None, **kwargs):
+        _begin_alone(self.connection)
+        return super().stream(query, params, **kwargs)
+
+
+class BeginningServerCursor(psycopg.ServerCursor):
+    """A server-side cursor (SQLAlchemy's ``stream_results``, ``yield_per``) as the first
+    statement of a transaction: it needs the transaction open (``DECLARE``) and cannot run
+    in a pipeline, so the pending ``BEGIN`` goes first on its own, as psycopg sends it."""
+
+    def execute(self, query, params=None, **kwargs):
+        _begin_alone(self.connection)
+        return super().execute(query, params, **kwargs)
+
+
+def _begin_alone(connection: psycopg.Connection) -> None:
+    """Send a pending ``BEGIN`` by itself (a round trip, as psycopg does)."""
+    if _take_pending(connection):
+        connection.execute(b"BEGIN")
 
 
 def _take_pending(connection: psycopg.Connection) -> bool:
@@ -81,6 +108,7 @@ def begin_with_first_statement(engine: Engine) -> None:
     def _autocommit(dbapi_connection, _record):
         # Only where this module's cursor will send the BEGIN: otherwise psycopg does.
         if _sends_begin(dbapi_connection):
+            dbapi_connection.server_cursor_factory = BeginningServerCursor
             dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "checkout")

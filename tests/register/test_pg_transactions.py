@@ -9,7 +9,11 @@ import tempfile
 import pytest
 from sqlalchemy import create_engine, exc, text
 
-from register.pg_transactions import BeginningCursor, begin_with_first_statement
+from register.pg_transactions import (
+    BeginningCursor,
+    BeginningServerCursor,
+    begin_with_first_statement,
+)
 from tests.conftest import TEST_DATABASE_URL
 
 if TEST_DATABASE_URL:
@@ -75,6 +79,32 @@ if TEST_DATABASE_URL:
             connection.commit()
             assert connection.scalar(text("SELECT count(*) FROM probe")) == 1
 
+    def test_a_server_side_cursor_can_be_the_first_statement(engine):
+        with engine.connect() as connection:
+            streamed = connection.execution_options(stream_results=True, yield_per=2)
+            rows = streamed.execute(text("SELECT generate_series(1, 5)")).all()
+            assert [n for (n,) in rows] == [1, 2, 3, 4, 5]
+            first = transaction_id(connection)
+            assert transaction_id(connection) == first  # still in the transaction
+            connection.rollback()
+
+    def test_copy_and_streaming_can_be_the_first_statement(engine):
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TEMPORARY TABLE probe (n integer)"))
+            connection.commit()
+            driver = connection.connection.dbapi_connection
+            connection.begin()  # as a session's first use of the driver does
+            with driver.cursor() as cursor, cursor.copy("COPY probe FROM STDIN") as copy:
+                copy.write_row((1,))
+            connection.rollback()  # the COPY was inside the transaction: nothing stays
+            assert connection.scalar(text("SELECT count(*) FROM probe")) == 0
+            connection.commit()
+            connection.begin()
+            with driver.cursor() as cursor:
+                first = [int(n) for (n,) in cursor.stream("SELECT pg_current_xact_id()")]
+            assert transaction_id(connection) == first[0]
+            connection.rollback()
+
     def test_a_failing_first_statement_leaves_the_connection_usable(engine):
         with engine.connect() as connection:
             with pytest.raises(exc.ProgrammingError):
@@ -113,6 +143,7 @@ if TEST_DATABASE_URL:
         with app.app_context(), db.engine.connect() as connection:
             driver = connection.connection.dbapi_connection
             assert driver.cursor_factory is BeginningCursor
+            assert driver.server_cursor_factory is BeginningServerCursor
             assert driver.autocommit
             first = transaction_id(connection)
             assert transaction_id(connection) == first
