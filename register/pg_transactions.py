@@ -18,10 +18,14 @@ first, as psycopg would.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
 import psycopg
-from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from stolen_db.lookup import in_pipeline
 
 # Set on a psycopg connection from the SQLAlchemy transaction's begin until its first
 # statement (or its end, when it ran none).
@@ -76,26 +80,13 @@ def _take_pending(connection: psycopg.Connection) -> bool:
     return True
 
 
-class _begun:
+@contextmanager
+def _begun(connection: psycopg.Connection) -> Iterator[None]:
     """Queue ``BEGIN`` and, inside, the statement that follows it: in the pipeline already
     open, or in one of their own that ends (one round trip) when the block does."""
-
-    def __init__(self, connection: psycopg.Connection):
-        self.connection = connection
-        self.pipeline = None
-
-    def __enter__(self):
-        connection = self.connection
-        if connection.pgconn.pipeline_status == pq.PipelineStatus.OFF:
-            self.pipeline = connection.pipeline()
-            self.pipeline.__enter__()
+    with nullcontext() if in_pipeline(connection) else connection.pipeline():
         connection.execute(b"BEGIN")  # autocommit mode: queued as it is, no sync
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.pipeline is not None:
-            return self.pipeline.__exit__(*exc_info)
-        return None
+        yield
 
 
 def begin_with_first_statement(engine: Engine) -> None:

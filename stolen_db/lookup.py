@@ -114,7 +114,7 @@ def fetch_each(session: Session, statements: Sequence[tuple[str, Sequence]]) -> 
     if paramstyle == "qmark":  # SQLite, in the process: nothing to wait for
         return [execute(sql, tuple(params)).fetchall() for sql, params in statements]
     pipeline = getattr(driver, "pipeline", None)
-    if _in_pipeline(driver):
+    if in_pipeline(driver):
         # Inside ``register.database.pipelined`` already: a pipeline of its own would first
         # wait for everything queued before it (psycopg syncs a nested pipeline on entry and
         # exit). Queued behind those writes, the first ``fetchall`` asks for all answers at
@@ -140,7 +140,7 @@ def fetch_later(
     ``fetchall`` inside would first ask for them: a round trip more). Elsewhere the
     statements run at once."""
     execute, paramstyle, driver = _driver(session)
-    if paramstyle == "qmark" or not _in_pipeline(driver):
+    if paramstyle == "qmark" or not in_pipeline(driver):
         found = fetch_each(session, statements)
         return lambda: found
     cursors = [execute(_for_paramstyle(sql, paramstyle), tuple(params))
@@ -148,7 +148,7 @@ def fetch_later(
     return lambda: [cursor.fetchall() for cursor in cursors]
 
 
-def _in_pipeline(driver) -> bool:
+def in_pipeline(driver) -> bool:
     """Whether a psycopg connection is in pipeline mode now."""
     pgconn = getattr(driver, "pgconn", None)
     if pgconn is None:
