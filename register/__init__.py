@@ -39,8 +39,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, housekeeping
+    from . import cli, errors, housekeeping, transactions
 
+    transactions.init_app(app)
     housekeeping.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,0 +1,56 @@
+"""The one transaction boundary of a request, a CLI command and a worker job.
+
+A request commits once, after its view answered below 400, and rolls back otherwise (the
+commit veto of pyramid_tm); a command or a job commits once at its end and rolls back on any
+error. Views, services and commands never commit or roll back themselves, so nothing is
+half-stored and nothing leaves the process before the commit that records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+
+from flask import Flask, Response
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _end_transaction(response: Response) -> Response:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _roll_back_after_error(error: BaseException | None) -> None:
+        if error is not None:
+            db.session.rollback()
+
+
+@contextmanager
+def unit_of_work(session: Session | None = None) -> Iterator[Session]:
+    """Commit what the block did when it ends normally; roll it back on any error."""
+    session = db.session if session is None else session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def transactional(command: Callable) -> Callable:
+    """A CLI command (or job) as one unit of work on the app's session."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        with unit_of_work():
+            return command(*args, **kwargs)
+
+    return run
