@@ -17,8 +17,7 @@ them full, and it was the faster for it.
 
 On SQLite both sides start from an empty write-ahead log and are timed up to their commit,
 as the service's connections write (``synchronous=NORMAL``); copying the log into the
-database afterwards (the checkpoint) is background work on both sides, counted on neither
-(the service's connections leave it to a thread, ``register.sqlite_writers``).
+database afterwards (the checkpoint) is background work on both sides, counted on neither.
 
 The tables declare foreign keys. PostgreSQL checks them on every insert, the baseline's
 included; SQLite checks them only on a connection that asks (``PRAGMA foreign_keys``), as

@@ -119,7 +119,7 @@ def measure(url: str, *, count: int, seed: int = 11, now=None) -> list[Figure]:
     from bench.generate import NOW
     from register import create_app
     from register.extensions import db
-    from register.hits.service import registered_pairs, retention_cutoff, retroactive_hits_many
+    from register.hits.service import registered_pairs, retention_cutoff, retroactive_hits
     from stolen_db.models import StolenReport
     from stolen_db.service import report_keys, report_thefts
 
@@ -166,7 +166,7 @@ def measure(url: str, *, count: int, seed: int = 11, now=None) -> list[Figure]:
             kinds[match.kind] = kinds.get(match.kind, 0) + 1
         missed = confirmed_by_matching(session, joined - found)
         started = time.perf_counter()
-        hits = retroactive_hits_many(session, stored, now)
+        hits = retroactive_hits(session, stored, now)
         hit_seconds = time.perf_counter() - started
         session.commit()
     if found == joined:
@@ -188,7 +188,7 @@ def measure(url: str, *, count: int, seed: int = 11, now=None) -> list[Figure]:
                None, "", None, note="report_thefts: rules, keys, duplicates, inserts"),
         Figure(database, name, "reports matched + hits recorded/s", count / hit_seconds,
                None, "", None,
-               note=f"retroactive_hits_many: {hits:,} hits, each with its event and task"),
+               note=f"retroactive_hits: {hits:,} hits, each with its event and task"),
     ]  # fmt: skip
 
 

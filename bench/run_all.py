@@ -121,17 +121,12 @@ def work_copy(database: str, places: dict, name: str = "work") -> tuple[str, cal
     if database == "sqlite":
         source = Path(url.removeprefix("sqlite:///"))
         target = DATA / f"{name}.sqlite"
-        for suffix in ("-wal", "-shm", "-writers"):
+        for suffix in ("-wal", "-shm"):
             Path(str(target) + suffix).unlink(missing_ok=True)
         shutil.copyfile(source, target)
 
         def drop():
-            from register.sqlite_writers import Checkpointer
-
-            # A benchmark run in this process (retroactive matching, the import) left its
-            # checkpointer thread on the copy: it must not checkpoint a deleted file.
-            Checkpointer.stop(str(target))
-            for suffix in ("", "-wal", "-shm", "-writers"):
+            for suffix in ("", "-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
 
         return f"sqlite:///{target}", drop

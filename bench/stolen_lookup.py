@@ -138,7 +138,8 @@ def measure(
     def ours_tiers(allowed):
         def check(item):
             kind, value, brand = item
-            return find_matches(session, Identifiers(**{kind: value}, brand=brand), tiers=allowed)
+            (found,) = find_matches(session, [Identifiers(**{kind: value}, brand=brand)], allowed)
+            return found
 
         return check
 

@@ -126,7 +126,7 @@ def measure(url: str | None, *, events: int, batch_size: int | None = None) -> l
 
     from notifications.delivery import encode_body
     from notifications.models import DELIVERED, DeliveryAttempt, OutboxEvent
-    from notifications.outbox import counts_by_status, enqueue_many
+    from notifications.outbox import counts_by_status, enqueue
     from register import config, create_app
     from register.database import create_all
     from register.extensions import db
@@ -143,8 +143,8 @@ def measure(url: str | None, *, events: int, batch_size: int | None = None) -> l
         db.session.execute(delete(DeliveryAttempt))
         db.session.execute(delete(OutboxEvent))
         # Queued as a registration queues its hits (the setup, not what is measured).
-        events_in = [(f"bench:{n}", payload) for n, payload in enumerate(payloads, 1)]
-        enqueue_many(db.session, "hit.created", events_in, now=now)
+        for n, payload in enumerate(payloads, 1):
+            enqueue(db.session, "hit.created", payload, now=now, dedupe_key=f"bench:{n}")
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

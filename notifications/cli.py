@@ -72,14 +72,14 @@ def resend_command(event_id: int):
     from .worker import app_now
 
     session = current_app.extensions["notifications"]["session"]
-    event = session.get(OutboxEvent, event_id)
-    if event is None:
-        raise click.ClickException(f"no notification with id {event_id}")
-    try:
-        resend(session, event, now=app_now(current_app)())
-    except IllegalTransition as exc:
-        raise click.ClickException(str(exc)) from None
-    session.commit()
+    with session.begin():  # one unit of work: committed here, rolled back on any error
+        event = session.get(OutboxEvent, event_id)
+        if event is None:
+            raise click.ClickException(f"no notification with id {event_id}")
+        try:
+            resend(session, event, now=app_now(current_app)())
+        except IllegalTransition as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"notification {event_id} queued again")
 
 

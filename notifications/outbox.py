@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -75,54 +75,6 @@ def _new_event(event_type: str, payload: dict, now: datetime, dedupe_key: str | 
         "retry_window_start": now,
         "updated_at": now,
     }
-
-
-def enqueue_many(
-    session: Session, event_type: str, events: list[tuple[str, dict]], *, now: datetime
-) -> dict[str, int]:
-    """``enqueue`` for many events at once: ``(dedupe_key, payload)`` pairs; the event id of
-    every dedupe key, new or already queued. One query for the keys already queued and one
-    multi-row insert for the rest (flushes, never commits)."""
-    ids: dict[str, int] = {}
-    keys = [key for key, _ in events]
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        ids.update(
-            session.execute(
-                select(OutboxEvent.dedupe_key, OutboxEvent.id).where(
-                    OutboxEvent.dedupe_key.in_(chunk)
-                )
-            ).all()
-        )
-    rows, seen = [], set(ids)
-    for key, payload in events:
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(_new_event(event_type, payload, now, key))
-    if rows:
-        session.flush()
-        new_ids = session.scalars(
-            insert(OutboxEvent).returning(OutboxEvent.id, sort_by_parameter_order=True), rows
-        ).all()
-        ids.update(zip((row["dedupe_key"] for row in rows), new_ids, strict=True))
-    return ids
-
-
-def enqueue_new(
-    session: Session, event_type: str, events: list[tuple[int, str, dict]], *, now: datetime
-) -> None:
-    """``enqueue_many`` for events that cannot be queued yet: ``(id, dedupe_key, payload)``
-    with ids the caller allocated and keys that name something made in this transaction
-    (``hit:<id of a new hit>``). One multi-row insert and nothing looked up or read back, so
-    it can share a round trip with other writes (``register.database.pipelined``). A key
-    queued after all fails the insert (its unique constraint); it is never queued twice."""
-    if events:
-        session.connection().execute(
-            insert(OutboxEvent.__table__).inline(),  # no RETURNING: nothing is read
-            [{"id": event_id, **_new_event(event_type, payload, now, key)}
-             for event_id, key, payload in events],
-        )  # fmt: skip
 
 
 def claimable_statuses() -> tuple[str, ...]:

@@ -85,9 +85,7 @@ def send_again(event_id: int):
     try:
         resend(session(), event, now=app_now(current_app)())
     except IllegalTransition:
-        session().rollback()
         flash(_("Only a dead notification can be sent again."), "error")
         return redirect(url_for(".detail", event_id=event_id))
-    session().commit()
     flash(_("Notification %(id)s will be sent again.", id=event_id), "success")
     return redirect(url_for(".detail", event_id=event_id))

@@ -206,8 +206,8 @@ def record_outcome(
 def record_delivered(session: Session, outcomes, *, worker_id: str) -> bool:
     """``record_outcome`` for many successful attempts at once: every attempt row in one
     ``executemany``, every event moved to delivered in another (``transition_many``).
-    False, having written nothing the caller keeps, when an attempt failed or an event
-    could not move (the caller rolls back and records each with ``record_outcome``)."""
+    False when an attempt failed or an event could not move: the caller rolls back what
+    this wrote (a savepoint) and records each with ``record_outcome``."""
     if not all(result.ok for _claim, _started, result, _now in outcomes):
         return False
     rows = []
@@ -388,20 +388,14 @@ class Worker:
                 self.session.remove()
 
     def _sweep(self, now: datetime) -> int:
-        session = self.session
-        try:
-            swept = sweep_stuck(
-                session,
+        with self.session.begin():
+            return sweep_stuck(
+                self.session,
                 now=now,
                 timeout=self.settings.in_flight_timeout,
                 policy=self.settings.policy,
                 worker_id=self.worker_id,
             )
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
-        return swept
 
     def _drain(self) -> int:
         attempted = 0
@@ -437,15 +431,10 @@ class Worker:
     def _claim(self) -> list[Claim]:
         session = self.session
         token = f"{self.worker_id}#{next(self._claims)}"
-        try:
+        # The claim is committed before any HTTP call leaves the process.
+        with session.begin():
             relax_commit(session)
-            claims = claim_due(session, now=self.now(), token=token, limit=self.settings.batch_size)
-            # The claim is committed before any HTTP call leaves the process.
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
-        return claims
+            return claim_due(session, now=self.now(), token=token, limit=self.settings.batch_size)
 
     def _record(self, outcomes) -> None:
         """Write what the attempts came to: all in one transaction, or, if that fails, each
@@ -459,24 +448,25 @@ class Worker:
     def _record_in_one(self, outcomes) -> bool:
         session = self.session
         try:
-            relax_commit(session)
-            if not record_delivered(session, outcomes, worker_id=self.worker_id):
-                session.rollback()
+            with session.begin():
                 relax_commit(session)
-                for claim, started_at, result, now in outcomes:
-                    record_outcome(
-                        session,
-                        claim,
-                        result,
-                        started_at=started_at,
-                        now=now,
-                        worker_id=self.worker_id,
-                        policy=self.settings.policy,
-                    )
-            session.commit()
+                batch = session.begin_nested()
+                if record_delivered(session, outcomes, worker_id=self.worker_id):
+                    batch.commit()
+                else:  # one by one: each case told apart (``record_outcome``)
+                    batch.rollback()
+                    for claim, started_at, result, now in outcomes:
+                        record_outcome(
+                            session,
+                            claim,
+                            result,
+                            started_at=started_at,
+                            now=now,
+                            worker_id=self.worker_id,
+                            policy=self.settings.policy,
+                        )
         except Exception:
             # The rows stay in flight; the sweeper hands them out again later.
-            session.rollback()
             log.exception(
                 "could not record the outcome of events %s",
                 ", ".join(str(claim.id) for claim, *_ in outcomes),
@@ -497,10 +487,9 @@ class Worker:
     def _release(self, claims: list[Claim]) -> None:
         session = self.session
         try:
-            release(session, claims, now=self.now())
-            session.commit()
+            with session.begin():
+                release(session, claims, now=self.now())
         except Exception:
-            session.rollback()
             log.exception("could not release %s claimed events", len(claims))
 
     # -- the process --------------------------------------------------------------------------
@@ -520,11 +509,10 @@ class Worker:
             with self.app.app_context():
                 session = self.session
                 try:
-                    job.func(self.app)
-                    session.commit()
+                    with session.begin():  # the job as one unit of work
+                        job.func(self.app)
                     log.info("housekeeping job %s done", job.name)
                 except Exception:
-                    session.rollback()
                     log.exception("housekeeping job %s failed", job.name)
                 finally:
                     session.remove()

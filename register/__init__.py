@@ -49,27 +49,20 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 
 def _engine_options(app: Flask) -> None:
-    """Connection settings; explicit SQLALCHEMY_ENGINE_OPTIONS keys win over the DB_* keys."""
+    """SQLAlchemy's engine and pool as documented: connections pinged before use, the pool
+    sized from the DB_* keys; explicit SQLALCHEMY_ENGINE_OPTIONS keys win."""
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_pre_ping", bool(app.config["DB_POOL_PRE_PING"]))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .sqlite_writers import QueuedWriterConnection
-
-        options.setdefault("connect_args", {"timeout": 30, "factory": QueuedWriterConnection})
+        options.setdefault("connect_args", {"timeout": 30})
         return
     options.setdefault("pool_size", int(app.config["DB_POOL_SIZE"]))
     options.setdefault("max_overflow", int(app.config["DB_MAX_OVERFLOW"]))
     options.setdefault("pool_timeout", float(app.config["DB_POOL_TIMEOUT"]))
     options.setdefault("pool_recycle", int(app.config["DB_POOL_RECYCLE"]))
-    # Connections are checked before use by ``connection_checks`` (DB_POOL_PRE_PING), which
-    # pings only when it cannot tell otherwise; SQLAlchemy's own check pings every time.
-    options.setdefault("pool_pre_ping", False)
     # Each process names its connections, so pg_stat_activity shows who holds which.
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("application_name", f"register-{os.getpid()}")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
-        from .pg_transactions import BeginningCursor
-
-        connect_args.setdefault("cursor_factory", BeginningCursor)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -87,11 +80,9 @@ def _init_extensions(app: Flask) -> None:
 
     from .accounts.views import load_user
     from .clock import SystemClock
-    from .connection_checks import check_connections
     from .database import configure_sqlite
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
-    from .pg_transactions import begin_with_first_statement
     from .security import init_security
 
     app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
@@ -101,9 +92,6 @@ def _init_extensions(app: Flask) -> None:
             db.engine,
             immediate_outside_requests=app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"],
         )
-        if app.config["DB_POOL_PRE_PING"]:
-            check_connections(db.engine)
-        begin_with_first_statement(db.engine)
     migrate.init_app(
         app,
         db,
@@ -125,7 +113,7 @@ def _init_extensions(app: Flask) -> None:
 
     from .accounts.authz import require_role, web_role_required
     from .clock import utcnow
-    from .hits.service import retroactive_hits, retroactive_hits_many
+    from .hits.service import retroactive_hits
 
     stolen_db.init_app(
         app,
@@ -133,7 +121,6 @@ def _init_extensions(app: Flask) -> None:
         require_role=require_role,
         require_web_role=web_role_required,
         find_registered_matches=retroactive_hits,
-        find_registered_matches_many=retroactive_hits_many,
         limiter=limiter,
         now=utcnow,
     )

@@ -46,11 +46,8 @@ def guard_json_body() -> None:
 def refuse(exc: Exception, *, conflicts: tuple[type[Exception], ...] = ()):
     """Answer a rule a service refused: 409 for a state conflict, else 422 naming the field.
 
-    Rolls back first, so nothing the request did before the refusal is stored.
+    The answer is an error, so the request hook rolls back whatever the request wrote.
     """
-    from .extensions import db
-
-    db.session.rollback()
     if isinstance(exc, conflicts):
         abort_problem(409, str(exc))
     field = getattr(exc, "field", None) or "_schema"

@@ -20,19 +20,20 @@ from .dealers.service import (
     municipality_by_code,
 )
 from .extensions import db
+from .transactions import transactional
 
 
 @click.command("create-municipality")
 @click.argument("code")
 @click.argument("name")
 @with_appcontext
+@transactional
 def create_municipality_command(code: str, name: str):
     """Create a municipality, e.g. GM0363 Amsterdam."""
     try:
         municipality = create_municipality(db.session, code, name)
     except DealerError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{municipality.code} {municipality.name}")
 
 
@@ -44,6 +45,7 @@ def create_municipality_command(code: str, name: str):
 @click.option("--country", help="two-letter country code (foreign dealers)")
 @click.option("--active", is_flag=True, help="connected to the DOR at once")
 @with_appcontext
+@transactional
 def create_dealer_command(name, municipality_code, kvk_number, kind, country, active):
     """Create a dealer; prints its id alone on the last line."""
     municipality = municipality_by_code(db.session, municipality_code)
@@ -62,7 +64,6 @@ def create_dealer_command(name, municipality_code, kvk_number, kind, country, ac
         )
     except DealerError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"created {dealer.kind} dealer {dealer.name!r} ({dealer.status})")
     click.echo(dealer.id)
 
@@ -74,6 +75,7 @@ def create_dealer_command(name, municipality_code, kvk_number, kind, country, ac
 @click.option("--municipality", "municipality_code")
 @click.option("--password", required=True)
 @with_appcontext
+@transactional
 def create_user_command(email, role, dealer_id, municipality_code, password):
     """Create a user with a role and its scope."""
     from .dealers.models import Dealer
@@ -98,7 +100,6 @@ def create_user_command(email, role, dealer_id, municipality_code, password):
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"created {user.role} user {user.email}")
 
 
@@ -106,6 +107,7 @@ def create_user_command(email, role, dealer_id, municipality_code, password):
 @click.argument("email")
 @click.option("--label", help="what the token is for, e.g. 'kassa winkel 1'")
 @with_appcontext
+@transactional
 def create_token_command(email, label):
     """Create a long-lived API token; prints it alone on the last line."""
     from sqlalchemy import func, select
@@ -114,7 +116,6 @@ def create_token_command(email, label):
     if user is None:
         raise click.ClickException(f"no user with email {email}")
     token = issue_token(db.session, user, now=utcnow(), lifetime=None, label=label)
-    db.session.commit()
     click.echo(f"long-lived token for {user.email} ({user.role}); store it safely:")
     click.echo(token)
 
@@ -122,6 +123,7 @@ def create_token_command(email, label):
 @click.command("revoke-tokens")
 @click.argument("email")
 @with_appcontext
+@transactional
 def revoke_tokens_command(email):
     """Revoke every API token of a user (a lost till, a member of staff who left)."""
     from sqlalchemy import func, select
@@ -132,18 +134,17 @@ def revoke_tokens_command(email):
     if user is None:
         raise click.ClickException(f"no user with email {email}")
     count = revoke_tokens(db.session, user, now=utcnow())
-    db.session.commit()
     click.echo(f"revoked {count} token(s) of {user.email}")
 
 
 @click.command("seed-demo")
 @with_appcontext
+@transactional
 def seed_demo_command():
     """Demo data: municipalities, dealers of every kind, a user per role, reports, purchases."""
     from . import demo
 
     created = demo.seed(db.session, now=utcnow())
-    db.session.commit()
     if created is None:
         click.echo("demo data present already; nothing changed")
     else:

@@ -83,8 +83,8 @@ DB_POOL_SIZE = 5
 DB_MAX_OVERFLOW = 5
 DB_POOL_TIMEOUT = 10  # seconds a request waits for a free connection before it fails
 DB_POOL_RECYCLE = 1800  # replace connections older than this (firewalls, failovers)
-# Check a connection before each use (``connection_checks``): a database restart costs no
-# failed request. A ping only after half a second idle, or when the server wrote to it.
+# Check a connection before each use (SQLAlchemy's pool_pre_ping): a database restart costs
+# no failed request.
 DB_POOL_PRE_PING = True
 
 # Behind a load balancer or reverse proxy: how many proxies in front of the web processes

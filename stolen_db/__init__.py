@@ -37,7 +37,6 @@ def init_app(
     require_role,
     require_web_role,
     find_registered_matches: Callable | None = None,
-    find_registered_matches_many: Callable | None = None,
     limiter=None,
     now: Callable[[], datetime] | None = None,
 ) -> None:
@@ -47,12 +46,10 @@ def init_app(
     - ``require_role(*roles)`` (API, bearer token) and ``require_web_role(*roles)`` (web,
       login session): the application's authorisation decorators; the police system has no
       accounts of its own.
-    - ``find_registered_matches(session, report, now) -> int``: matches a new theft report
-      against the goods registered by dealers, records every match as a hit in the caller's
-      transaction and returns how many (retroactive matching). Without it, none.
-    - ``find_registered_matches_many(session, reports, now) -> int``: the same for many new
-      reports at once (``stolen_db.service.ReportRef``s), used by the bulk import. Without
-      it, ``find_registered_matches`` is called for each report.
+    - ``find_registered_matches(session, reports, now) -> int``: matches new theft reports
+      (``StolenReport``s or ``stolen_db.service.ReportRef``s) against the goods registered
+      by dealers, records every match as a hit in the caller's transaction and returns how
+      many (retroactive matching). Without it, none.
     - ``limiter``: the application's Flask-Limiter; the public check is rate-limited per
       client with the ``RATELIMIT_PUBLIC_CHECK`` limit. Without it, no limit.
     - ``now()``: the application's clock (UTC); the system clock by default.
@@ -67,7 +64,6 @@ def init_app(
         "require_role": require_role,
         "require_web_role": require_web_role,
         "find_registered_matches": find_registered_matches,
-        "find_registered_matches_many": find_registered_matches_many,
         "public_check_limit": public_check_limit_for(limiter) if limiter is not None else None,
         "now": now or _system_now,
     }

@@ -65,12 +65,9 @@ def create_report(data):
         result = report_theft(
             db, data, now=context.now(), find_registered_matches=context.registered_matcher()
         )
-        db.commit()
     except ReportRefused as exc:
-        db.rollback()
         problem(422, str(exc), exc.errors)
     except (DuplicateReport, IntegrityError):
-        db.rollback()
         problem(409, f"A report numbered {data['report_number']} exists already.")
     report = result.report
     return {
@@ -90,5 +87,4 @@ def withdraw_report(report_id: int):
     report = withdraw(db, report_id, now=context.now())
     if report is None:
         problem(404, "No such stolen report.")
-    db.commit()
     return {"id": report.id, "status": report.status}

@@ -39,16 +39,16 @@ def stolen_generate_command(count: int, seed: int | None):
     """Add COUNT realistic synthetic stolen reports (demo data, load tests)."""
     db = context.session()
     now = context.now()
-    start = (db.scalar(select(func.max(StolenReport.id))) or 0) + 1
-    generator = Generator(seed, start=start, now=now)
-    with tqdm(total=count, unit="report", file=sys.stderr, disable=None) as progress:
+    # One unit of work: committed at the end of the block, rolled back on any error.
+    with db.begin(), tqdm(total=count, unit="report", file=sys.stderr, disable=None) as progress:
+        start = (db.scalar(select(func.max(StolenReport.id))) or 0) + 1
+        generator = Generator(seed, start=start, now=now)
         done = 0
         while done < count:
             size = min(BATCH, count - done)
             add_reports_bulk(db, generator.reports(size), now=now)
             done += size
             progress.update(size)
-    db.commit()
     click.echo(f"added {count} synthetic stolen reports")
 
 
@@ -87,9 +87,10 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
     """
     db = context.session()
     now = context.now()
-    matcher = context.registered_batch_matcher()
+    matcher = context.registered_matcher()
     schema = StolenReportIn()
-    with csv_file.open(newline="", encoding="utf-8-sig") as handle:
+    # One unit of work: committed at the end of the block, rolled back on any error.
+    with db.begin(), csv_file.open(newline="", encoding="utf-8-sig") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
         handle.seek(0)
         reader = csv.DictReader(handle)
@@ -112,7 +113,7 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
             # Duplicates within the file are caught across batches too: earlier batches
             # are flushed, so their numbers are in the database.
             result = report_thefts(
-                db, [data for _, data in batch], now=now, find_registered_matches_many=matcher
+                db, [data for _, data in batch], now=now, find_registered_matches=matcher
             )
             for position, errors in result.refused.items():
                 refused.extend((batch[position][0], f, m) for f, m in _flat(errors))
@@ -135,7 +136,6 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
                 stored, found = store(batch)
                 imported, hits = imported + stored, hits + found
     refused.sort(key=lambda r: r[0])
-    db.commit()
     lines = sorted({line for line, _, _ in refused})
     for line, field, message in refused:
         click.echo(f"line {line}: {field}: {message}", err=True)

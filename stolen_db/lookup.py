@@ -4,13 +4,12 @@ A public check or an item check is one or two indexed point lookups; through the
 SQLAlchemy Core, building and executing the statement costs several times the lookup
 itself. These helpers run fixed SQL text on the DBAPI connection of the session's current
 transaction (so they see everything the session flushed and take part in its commit), with
-the placeholder style of the database driver. They read; all writing goes through the ORM.
+the placeholder style of the database driver. They read; writing goes through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy.orm import Session, scoped_session
@@ -65,7 +64,7 @@ def takes_arrays(session: Session) -> bool:
     return _driver(session)[1] != "qmark"
 
 
-# session.info key: (transaction, execute, paramstyle, DBAPI connection)
+# session.info key: (transaction, execute, paramstyle)
 _DRIVER = "stolen_db.lookup.driver"
 
 
@@ -78,7 +77,7 @@ def _driver(session: Session):
     transaction = session.get_transaction()
     cached = session.info.get(_DRIVER)
     if transaction is not None and cached is not None and cached[0] is transaction:
-        return cached[1], cached[2], cached[3]
+        return cached[1], cached[2]
     connection = session.connection()
     driver = connection.connection.driver_connection
     execute = getattr(driver, "execute", None)  # sqlite3 and psycopg: cursor and run in one
@@ -90,69 +89,13 @@ def _driver(session: Session):
             return cursor
 
     paramstyle = connection.dialect.paramstyle
-    session.info[_DRIVER] = (session.get_transaction(), execute, paramstyle, driver)
-    return execute, paramstyle, driver
+    session.info[_DRIVER] = (session.get_transaction(), execute, paramstyle)
+    return execute, paramstyle
 
 
 def fetch_all(session: Session, sql: str, params: Sequence) -> list[tuple]:
     """Rows of ``sql`` (``?`` placeholders) in the session's transaction."""
-    execute, paramstyle, _ = _driver(session)
+    execute, paramstyle = _driver(session)
     if paramstyle != "qmark":
         sql = _for_paramstyle(sql, paramstyle)
     return execute(sql, tuple(params)).fetchall()
-
-
-# How many statements go to PostgreSQL before their rows are read (``fetch_each``).
-PIPELINE_DEPTH = 32
-
-
-def fetch_each(session: Session, statements: Sequence[tuple[str, Sequence]]) -> list[list[tuple]]:
-    """The rows of each ``(sql, params)`` in turn (``fetch_all`` of each). On PostgreSQL up to
-    ``PIPELINE_DEPTH`` statements are sent before the first answer is read (psycopg's
-    pipeline mode): one round trip to the server for them, not one each."""
-    execute, paramstyle, driver = _driver(session)
-    if paramstyle == "qmark":  # SQLite, in the process: nothing to wait for
-        return [execute(sql, tuple(params)).fetchall() for sql, params in statements]
-    pipeline = getattr(driver, "pipeline", None)
-    if in_pipeline(driver):
-        # Inside ``register.database.pipelined`` already: a pipeline of its own would first
-        # wait for everything queued before it (psycopg syncs a nested pipeline on entry and
-        # exit). Queued behind those writes, the first ``fetchall`` asks for all answers at
-        # once: one round trip for the writes and these reads.
-        pipeline = None
-    found: list[list[tuple]] = []
-    for start in range(0, len(statements), PIPELINE_DEPTH):
-        window = statements[start : start + PIPELINE_DEPTH]
-        with pipeline() if pipeline is not None else contextlib.nullcontext():
-            cursors = [execute(_for_paramstyle(sql, paramstyle), tuple(params))
-                       for sql, params in window]  # fmt: skip
-            found += [cursor.fetchall() for cursor in cursors]
-    return found
-
-
-def fetch_later(
-    session: Session, statements: Sequence[tuple[str, Sequence]]
-) -> Callable[[], list[list[tuple]]]:
-    """``fetch_each``, its rows read when the returned function is called. Inside
-    ``register.database.pipelined`` on PostgreSQL the statements are only queued: call it
-    once the block has ended, and the sync that ends the pipeline has brought their rows
-    with the answers to everything before them, one round trip for the whole block (a
-    ``fetchall`` inside would first ask for them: a round trip more). Elsewhere the
-    statements run at once."""
-    execute, paramstyle, driver = _driver(session)
-    if paramstyle == "qmark" or not in_pipeline(driver):
-        found = fetch_each(session, statements)
-        return lambda: found
-    cursors = [execute(_for_paramstyle(sql, paramstyle), tuple(params))
-               for sql, params in statements]  # fmt: skip
-    return lambda: [cursor.fetchall() for cursor in cursors]
-
-
-def in_pipeline(driver) -> bool:
-    """Whether a psycopg connection is in pipeline mode now."""
-    pgconn = getattr(driver, "pgconn", None)
-    if pgconn is None:
-        return False
-    from psycopg import pq
-
-    return pgconn.pipeline_status != pq.PipelineStatus.OFF

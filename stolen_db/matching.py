@@ -25,14 +25,14 @@ columns, the look-alike and near tiers on the keys of ``stolen_db.keys``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from .keys import NEAR_MIN_LENGTH, edit_distance_at_most_one, lookalike_index_key, near_index_keys
-from .lookup import fetch_all, fetch_later, one_of, one_of_args, takes_arrays
+from .lookup import fetch_all, one_of, one_of_args, takes_arrays
 from .normalize import IDENTIFIER_TYPES, lookalike, normalize, normalize_brand
 
 MATCH_KINDS = ("exact", "normalized", "lookalike", "near")
@@ -151,15 +151,6 @@ def query_keys(identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS) -> 
 
 # Fixed SQL text: only constants and ``?`` placeholders are put together here (hence S608).
 _REPORT_COLUMNS = "r.id, r.report_number, r.brand, r.imei, r.serial_number, r.frame_number"
-_BY_NORM = {
-    identifier_type: f"SELECT {_REPORT_COLUMNS} FROM stolen_reports r "  # noqa: S608
-    f"WHERE r.{column} = ? AND r.status = 'active'"
-    for identifier_type, column in (
-        ("imei", "imei_norm"),
-        ("serial_number", "serial_norm"),
-        ("frame_number", "frame_norm"),
-    )
-}
 
 
 @lru_cache(maxsize=512)
@@ -210,32 +201,6 @@ def _ranked(best: dict[int, Match]) -> list[Match]:
     return sorted(best.values(), key=lambda m: (-m.confidence, m.report_id))
 
 
-def find_matches(
-    session: Session, identifiers: Identifiers, tiers: Iterable[str] = MATCH_KINDS
-) -> list[Match]:
-    """Every active stolen report that ``identifiers`` match, strongest match per report,
-    strongest first."""
-    tiers = tuple(tiers)
-    session.flush()  # the lookups below read through the session's connection
-    best: dict[int, Match] = {}
-    if "exact" in tiers or "normalized" in tiers:
-        # Only frame numbers need the brand (they repeat between brands).
-        brand = normalize_brand(identifiers.brand) if identifiers.frame_number else ""
-        for identifier_type, value in identifiers.typed():
-            norm = normalize(identifier_type, value)
-            if not norm:
-                continue
-            for row in fetch_all(session, _BY_NORM[identifier_type], (norm,)):
-                _norm_match(best, identifiers, identifier_type, value, brand, row, tiers)
-    if "lookalike" in tiers or "near" in tiers:
-        keys = query_keys(identifiers, tiers)
-        if keys:
-            count, params = one_of_args(keys, takes_arrays(session))
-            for row in fetch_all(session, _by_keys_sql(count), params):
-                _key_match(best, identifiers, row, tiers)
-    return _ranked(best)
-
-
 # Batches: one statement per ``BATCH`` values instead of one per good.
 BATCH = 500
 _NORM_COLUMNS = {"imei": "imei_norm", "serial_number": "serial_norm", "frame_number": "frame_norm"}
@@ -274,31 +239,19 @@ def _grouped(parts: list[tuple[str, list]], size: int = BATCH):
         yield group
 
 
-def find_matches_many(
+def find_matches(
     session: Session,
     goods: Sequence[Identifiers],
     tiers: Iterable[str] = MATCH_KINDS,
     *,
     keys: Sequence[set[int]] | None = None,
 ) -> list[list[Match]]:
-    """``find_matches`` for many goods at once (a CSV import): the same answer for each
-    good, from one indexed ``IN`` lookup per ``BATCH`` identifiers or keys. ``keys``: each
-    good's ``query_keys`` for ``tiers`` when the caller has them already."""
-    return find_matches_later(session, goods, tiers, keys=keys)()
-
-
-def find_matches_later(
-    session: Session,
-    goods: Sequence[Identifiers],
-    tiers: Iterable[str] = MATCH_KINDS,
-    *,
-    keys: Sequence[set[int]] | None = None,
-) -> Callable[[], list[list[Match]]]:
-    """``find_matches_many``, its lookups sent now and their answer made when the returned
-    function is called (``lookup.fetch_later``: after a pipeline, one round trip less)."""
+    """Every active stolen report each of ``goods`` matches: the strongest match per report,
+    strongest first, one list per good. One indexed ``IN`` lookup per ``BATCH`` identifiers
+    or keys, whatever the number of goods. ``keys``: each good's ``query_keys`` for
+    ``tiers`` when the caller has them already."""
     tiers = tuple(tiers)
-    session.flush()
-    # Every statement first, then their rows: on PostgreSQL they share round trips.
+    session.flush()  # the lookups read through the session's connection
     statements: list[tuple[str, list]] = []
     arrays = takes_arrays(session)
     wanted: dict[str, dict[str, list[tuple[int, str]]]] = {}
@@ -328,16 +281,12 @@ def find_matches_later(
         for chunk in _chunks(sorted(owners)):
             count, params = one_of_args(chunk, arrays)
             statements.append((_by_keys_sql(count, with_key=True), params))
-    rows_of_statements = fetch_later(session, statements)
-
-    def answer() -> list[list[Match]]:
-        return _matches_of(rows_of_statements(), norm_statements, goods, wanted, owners, tiers)
-
-    return answer
+    results = [fetch_all(session, sql, params) for sql, params in statements]
+    return _matches_of(results, norm_statements, goods, wanted, owners, tiers)
 
 
 def _matches_of(results, norm_statements, goods, wanted, owners, tiers) -> list[list[Match]]:
-    """Each good's matches from the rows of ``find_matches_later``'s statements."""
+    """Each good's matches from the rows of ``find_matches``' statements."""
     best: list[dict[int, Match]] = [{} for _ in goods]
     for rows in results[:norm_statements]:
         for row in rows:
@@ -393,8 +342,6 @@ __all__ = [
     "Match",
     "explain",
     "find_matches",
-    "find_matches_later",
-    "find_matches_many",
     "is_reported_stolen",
     "query_keys",
 ]

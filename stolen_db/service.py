@@ -26,7 +26,8 @@ from .normalize import (
 log = logging.getLogger(__name__)
 
 # (session, report, now) -> number of registered goods the new report matched (hits made).
-RegisteredMatcher = Callable[[Session, StolenReport, datetime], int]
+# Retroactive matching of new reports against registered goods (``init_app``): how many hits.
+RegisteredMatcher = Callable[[Session, Sequence, datetime], int]
 
 _TEXT_FIELDS = ("report_number", "category", "brand", "model", "description", *IDENTIFIER_TYPES)
 
@@ -147,7 +148,7 @@ def report_theft(
     session.flush()
     session.add_all(StolenReportKey(key=key, report_id=report.id) for key in report_keys(report))
     session.flush()
-    hits = find_registered_matches(session, report, now) if find_registered_matches else 0
+    hits = find_registered_matches(session, [report], now) if find_registered_matches else 0
     log.info(
         "theft reported: report %s, %s retroactive hits",
         report.id,
@@ -188,10 +189,6 @@ class ReportRef(NamedTuple):
     @property
     def is_active(self) -> bool:
         return self.status == ReportStatus.ACTIVE
-
-
-# (session, reports, now) -> hits made: retroactive matching of many new reports at once.
-RegisteredBatchMatcher = Callable[[Session, Sequence[ReportRef], datetime], int]
 
 
 def insert_reports(session: Session, rows: Sequence[Mapping]) -> list[ReportRef]:
@@ -235,7 +232,7 @@ def report_thefts(
     reports: Sequence[Mapping],
     *,
     now: datetime,
-    find_registered_matches_many: RegisteredBatchMatcher | None = None,
+    find_registered_matches: RegisteredMatcher | None = None,
 ) -> TheftsReported:
     """``report_theft`` for many reports at once (the police's CSV import): the same rules,
     the same keys and the same retroactive hits, in a few statements per batch.
@@ -274,9 +271,7 @@ def report_thefts(
     stored = insert_reports(session, [row for _, row in accepted])
     session.flush()
     hits = (
-        find_registered_matches_many(session, stored, now)
-        if find_registered_matches_many and stored
-        else 0
+        find_registered_matches(session, stored, now) if find_registered_matches and stored else 0
     )
     log.info("%s thefts reported at once, %s retroactive hits", len(stored), hits)
     return TheftsReported(stored, [p for p, _ in accepted], refused, sorted(duplicates), hits)

@@ -141,13 +141,10 @@ def _save(form: StolenReportForm):
         result = report_theft(
             db, data, now=context.now(), find_registered_matches=context.registered_matcher()
         )
-        db.commit()
     except ReportRefused as exc:
-        db.rollback()
         form.add_errors(_translated(exc.errors))
         return None
     except (DuplicateReport, IntegrityError):
-        db.rollback()
         form.add_errors({"report_number": [_("A report with this number exists already.")]})
         return None
     return result.report, result.retroactive_hits
@@ -160,6 +157,5 @@ def withdraw_report(report_id: int):
     report = withdraw(db, report_id, now=context.now())
     if report is None:
         abort(404)
-    db.commit()
     flash(_("Report %(number)s withdrawn.", number=report.report_number), "success")
     return redirect(url_for("stolen_web.report_list"))

@@ -25,10 +25,28 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, func, select, text
 
+from notifications.models import DELIVERED, DeliveryAttempt, OutboxEvent
+from register import create_app
+from register.accounts.models import User
+from register.accounts.service import issue_token
+from register.dealers.models import Dealer
+from register.dealers.service import create_dealer, create_municipality
+from register.extensions import db
+from register.hits.models import Hit
+from register.purchases.chain import verify_dealer
+from register.purchases.models import Item, Purchase
+from stolen_db.generator import Generator
+from stolen_db.service import add_reports_bulk
 from tests.conftest import TEST_DATABASE_URL, base_config
 
+from .notifications.helpers import WorkerProcess, start_receiver, wait_until, worker_env
+
 pytestmark = pytest.mark.slow
+postgresql_only = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="two web processes and two workers need PostgreSQL"
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -103,267 +121,254 @@ class WebProcess:
                 self.process.wait(timeout=10)
 
 
-if TEST_DATABASE_URL:
-    from sqlalchemy import create_engine, func, select, text
-
-    from notifications.models import DELIVERED, DeliveryAttempt, OutboxEvent
-    from register import create_app
-    from register.accounts.models import User
-    from register.accounts.service import issue_token
-    from register.dealers.models import Dealer
-    from register.dealers.service import create_dealer, create_municipality
-    from register.extensions import db
-    from register.hits.models import Hit
-    from register.purchases.chain import verify_dealer
-    from register.purchases.models import Item, Purchase
-    from stolen_db.generator import Generator
-    from stolen_db.service import add_reports_bulk
-
-    from .notifications.helpers import WorkerProcess, start_receiver, wait_until, worker_env
-
-    @pytest.fixture
-    def scale_database():
-        """A new, migrated database on the TEST_DATABASE_URL server; dropped afterwards."""
-        name = f"scale_out_{uuid.uuid4().hex[:8]}"
-        url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-        admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTER_")}
-            subprocess.run(
-                [sys.executable, "-m", "flask", "--app", "register", "db", "upgrade"],
-                cwd=ROOT,
-                env={**env, "DATABASE_URL": url},
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            yield url
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    @pytest.fixture
-    def stack(scale_database, tmp_path):
-        """The receiver, two web processes and two workers; all stopped afterwards."""
-        receiver = start_receiver()
-        receiver.mode = "slow"  # each answer takes a moment: the workers overlap
-        receiver.delay = 0.02
-        env = worker_env(scale_database, receiver.url, WORKER_BATCH_SIZE=2)
-        env.update(
-            {
-                "REGISTER_RATELIMIT_STORAGE_URI": REDIS_URL,
-                # A prefix of this run's own: counts left in Redis by other runs do not count.
-                "REGISTER_RATELIMIT_KEY_PREFIX": f"scale-out-{uuid.uuid4().hex[:8]}",
-            }
+@pytest.fixture
+def scale_database():
+    """A new, migrated database on the TEST_DATABASE_URL server; dropped afterwards."""
+    name = f"scale_out_{uuid.uuid4().hex[:8]}"
+    url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTER_")}
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "register", "db", "upgrade"],
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": url},
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
-        web = [WebProcess(env, tmp_path, "web-a"), WebProcess(env, tmp_path, "web-b")]
-        workers: list[WorkerProcess] = []
-        try:
-            workers = [WorkerProcess(env), WorkerProcess(env)]
-            urls = [process.url() for process in web]
-            for worker in workers:
-                worker.wait_for_log("started")
-            yield {"urls": urls, "web": web, "workers": workers, "receiver": receiver}
-        finally:
-            for process in web:
-                process.stop()
-            for worker in workers:
-                worker.ensure_stopped()
-            receiver.stop()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
-    def _seed(app) -> tuple[list[str], list[dict]]:
-        """Active dealers with a token each, and active stolen reports; committed."""
-        with app.app_context():
-            now = datetime.now(UTC)
-            municipality = create_municipality(db.session, "GM0363", "Amsterdam")
-            tokens = []
-            for number in range(DEALERS):
-                dealer = create_dealer(
-                    db.session,
-                    name=f"Winkel {number}",
-                    municipality=municipality,
-                    now=now,
-                    kvk_number=f"{70_000_000 + number}",
-                    active=True,
-                )
-                user = User(
-                    email=f"winkel{number}@example.nl",
-                    password_hash="not-used",
-                    role="dealer",
-                    dealer_id=dealer.id,
-                    created_at=now,
-                )
-                db.session.add(user)
-                db.session.flush()
-                tokens.append(issue_token(db.session, user, now=now, lifetime=None))
-            phones = [
-                report
-                for report in Generator(seed=11, now=now).reports(400)
-                if report["imei"] and not report["serial_number"]
-            ][: REGISTRATIONS // STOLEN_EVERY]
-            add_reports_bulk(db.session, phones, now=now)
-            db.session.commit()
-            db.session.remove()
-        return tokens, phones
 
-    def _registration(number: int, generator: Generator, stolen: list[dict]) -> dict:
-        items = [
-            {
-                # A brand none of the stolen phones has: no near match by chance.
-                "category": "phone",
-                "brand": "Fairphone",
-                "imei": generator.imei("Samsung"),
-                "price_cents": 5000,
-            },
-            {
-                "category": "laptop",
-                "brand": "Dell",
-                "serial_number": generator.serial("dell") + f"X{number}",
-                "price_cents": 20000,
-            },
-        ][: 1 + number % 2]
-        if number % STOLEN_EVERY == 0:
-            report = stolen[number // STOLEN_EVERY]
-            items[0] = {
-                "category": "phone",
-                "brand": report["brand"],
-                "imei": report["imei"],
-                "price_cents": 7500,
-            }
-        return {
-            "acquired_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
-            "seller": {
-                "name": f"Verkoper {number}",
-                "birth_date": "1985-06-15",
-                "address": {
-                    "street": "Damrak",
-                    "house_number": str(number + 1),
-                    "postcode": "1012 LG",
-                    "city": "Amsterdam",
-                },
-                "id_document": {
-                    "type": "passport",
-                    "number": f"NP{number:07d}",
-                    "issuing_country": "NL",
-                },
-            },
-            "items": items,
+@pytest.fixture
+def stack(scale_database, tmp_path):
+    """The receiver, two web processes and two workers; all stopped afterwards."""
+    receiver = start_receiver()
+    receiver.mode = "slow"  # each answer takes a moment: the workers overlap
+    receiver.delay = 0.02
+    env = worker_env(scale_database, receiver.url, WORKER_BATCH_SIZE=2)
+    env.update(
+        {
+            "REGISTER_RATELIMIT_STORAGE_URI": REDIS_URL,
+            # A prefix of this run's own: counts left in Redis by other runs do not count.
+            "REGISTER_RATELIMIT_KEY_PREFIX": f"scale-out-{uuid.uuid4().hex[:8]}",
         }
+    )
+    web = [WebProcess(env, tmp_path, "web-a"), WebProcess(env, tmp_path, "web-b")]
+    workers: list[WorkerProcess] = []
+    try:
+        workers = [WorkerProcess(env), WorkerProcess(env)]
+        urls = [process.url() for process in web]
+        for worker in workers:
+            worker.wait_for_log("started")
+        yield {"urls": urls, "web": web, "workers": workers, "receiver": receiver}
+    finally:
+        for process in web:
+            process.stop()
+        for worker in workers:
+            worker.ensure_stopped()
+        receiver.stop()
 
-    def test_two_web_processes_and_two_workers_on_postgresql_lose_and_repeat_nothing(
-        scale_database, stack
-    ):
-        started = time.monotonic()
-        app = create_app(base_config(scale_database))
-        tokens, stolen = _seed(app)
-        generator = Generator(seed=12)
-        bodies = [_registration(n, generator, stolen) for n in range(REGISTRATIONS)]
-        urls = stack["urls"]
 
-        # The burst: concurrent registrations, alternating between the two web processes;
-        # each dealer's registrations arrive through both.
-        local = threading.local()
-
-        def register(number: int):
-            session = getattr(local, "session", None)
-            if session is None:
-                session = local.session = requests.Session()
-            response = session.post(
-                urls[number % 2] + "/api/v1/purchases",
-                json=bodies[number],
-                headers={"Authorization": f"Bearer {tokens[number % DEALERS]}"},
-                timeout=60,
+def _seed(app) -> tuple[list[str], list[dict]]:
+    """Active dealers with a token each, and active stolen reports; committed."""
+    with app.app_context():
+        now = datetime.now(UTC)
+        municipality = create_municipality(db.session, "GM0363", "Amsterdam")
+        tokens = []
+        for number in range(DEALERS):
+            dealer = create_dealer(
+                db.session,
+                name=f"Winkel {number}",
+                municipality=municipality,
+                now=now,
+                kvk_number=f"{70_000_000 + number}",
+                active=True,
             )
-            return number, response.status_code, response.json()
+            user = User(
+                email=f"winkel{number}@example.nl",
+                password_hash="not-used",
+                role="dealer",
+                dealer_id=dealer.id,
+                created_at=now,
+            )
+            db.session.add(user)
+            db.session.flush()
+            tokens.append(issue_token(db.session, user, now=now, lifetime=None))
+        phones = [
+            report
+            for report in Generator(seed=11, now=now).reports(400)
+            if report["imei"] and not report["serial_number"]
+        ][: REGISTRATIONS // STOLEN_EVERY]
+        add_reports_bulk(db.session, phones, now=now)
+        db.session.commit()
+        db.session.remove()
+    return tokens, phones
 
-        with ThreadPoolExecutor(CLIENT_THREADS) as pool:
-            answers = list(pool.map(register, range(REGISTRATIONS)))
-        burst = time.monotonic() - started
 
-        statuses = Counter(status for _, status, _ in answers)
-        assert statuses == {201: REGISTRATIONS}, statuses
-        served = stack["web"][0].statuses() + stack["web"][1].statuses()
-        assert not [code for code in served if code.startswith("5")], served
-        assert all(process.statuses()["201"] > 0 for process in stack["web"])
+def _registration(number: int, generator: Generator, stolen: list[dict]) -> dict:
+    items = [
+        {
+            # A brand none of the stolen phones has: no near match by chance.
+            "category": "phone",
+            "brand": "Fairphone",
+            "imei": generator.imei("Samsung"),
+            "price_cents": 5000,
+        },
+        {
+            "category": "laptop",
+            "brand": "Dell",
+            "serial_number": generator.serial("dell") + f"X{number}",
+            "price_cents": 20000,
+        },
+    ][: 1 + number % 2]
+    if number % STOLEN_EVERY == 0:
+        report = stolen[number // STOLEN_EVERY]
+        items[0] = {
+            "category": "phone",
+            "brand": report["brand"],
+            "imei": report["imei"],
+            "price_cents": 7500,
+        }
+    return {
+        "acquired_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        "seller": {
+            "name": f"Verkoper {number}",
+            "birth_date": "1985-06-15",
+            "address": {
+                "street": "Damrak",
+                "house_number": str(number + 1),
+                "postcode": "1012 LG",
+                "city": "Amsterdam",
+            },
+            "id_document": {
+                "type": "passport",
+                "number": f"NP{number:07d}",
+                "issuing_country": "NL",
+            },
+        },
+        "items": items,
+    }
 
-        # Redis holds the rate limits: the two processes count failed logins together.
-        login = {"email": "nobody@example.nl", "password": "wrong-password"}
-        codes = [
-            requests.post(urls[n % 2] + "/api/v1/auth/token", json=login, timeout=30).status_code
-            for n in range(11)
-        ]
-        assert codes == [401] * 10 + [429], codes
 
-        with app.app_context():
-            session = db.session
-            hits = session.scalars(select(Hit)).all()
-            assert len(hits) == REGISTRATIONS // STOLEN_EVERY
+@postgresql_only
+def test_two_web_processes_and_two_workers_on_postgresql_lose_and_repeat_nothing(
+    scale_database, stack
+):
+    started = time.monotonic()
+    app = create_app(base_config(scale_database))
+    tokens, stolen = _seed(app)
+    generator = Generator(seed=12)
+    bodies = [_registration(n, generator, stolen) for n in range(REGISTRATIONS)]
+    urls = stack["urls"]
 
-            def undelivered():
-                session.rollback()
-                return session.scalar(select(func.count()).where(OutboxEvent.status != DELIVERED))
+    # The burst: concurrent registrations, alternating between the two web processes;
+    # each dealer's registrations arrive through both.
+    local = threading.local()
 
-            wait_until(lambda: undelivered() == 0, timeout=45, message="the outbox drained")
+    def register(number: int):
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        response = session.post(
+            urls[number % 2] + "/api/v1/purchases",
+            json=bodies[number],
+            headers={"Authorization": f"Bearer {tokens[number % DEALERS]}"},
+            timeout=60,
+        )
+        return number, response.status_code, response.json()
+
+    with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+        answers = list(pool.map(register, range(REGISTRATIONS)))
+    burst = time.monotonic() - started
+
+    statuses = Counter(status for _, status, _ in answers)
+    assert statuses == {201: REGISTRATIONS}, statuses
+    served = stack["web"][0].statuses() + stack["web"][1].statuses()
+    assert not [code for code in served if code.startswith("5")], served
+    assert all(process.statuses()["201"] > 0 for process in stack["web"])
+
+    # Redis holds the rate limits: the two processes count failed logins together.
+    login = {"email": "nobody@example.nl", "password": "wrong-password"}
+    codes = [
+        requests.post(urls[n % 2] + "/api/v1/auth/token", json=login, timeout=30).status_code
+        for n in range(11)
+    ]
+    assert codes == [401] * 10 + [429], codes
+
+    with app.app_context():
+        session = db.session
+        hits = session.scalars(select(Hit)).all()
+        assert len(hits) == REGISTRATIONS // STOLEN_EVERY
+
+        def undelivered():
             session.rollback()
+            return session.scalar(select(func.count()).where(OutboxEvent.status != DELIVERED))
 
-            # Every acknowledged registration is stored, with its items, as acknowledged.
-            for number, _, body in answers:
-                purchase = session.get(Purchase, body["id"])
-                assert purchase is not None
-                assert purchase.sequence_number == body["sequence_number"]
-                assert purchase.dealer.id == body["dealer_id"]
-                items = session.scalars(
-                    select(Item).where(Item.purchase_id == purchase.id).order_by(Item.position)
-                ).all()
-                assert [i.id for i in items] == [i["id"] for i in body["items"]]
-                sent = bodies[number]["items"]
-                assert [i.imei for i in items] == [i.get("imei") for i in sent]
-                assert [i.serial_number for i in items] == [i.get("serial_number") for i in sent]
-                if number % STOLEN_EVERY == 0:
-                    assert items[0].status == "police_hold"
+        wait_until(lambda: undelivered() == 0, timeout=45, message="the outbox drained")
+        session.rollback()
 
-            # Each dealer's register is numbered without gaps and its hash chain verifies.
-            per_dealer = defaultdict(list)
-            for _, _, body in answers:
-                per_dealer[body["dealer_id"]].append(body["sequence_number"])
-            assert len(per_dealer) == DEALERS
-            for dealer_id, numbers in per_dealer.items():
-                assert sorted(numbers) == list(range(1, len(numbers) + 1))
-                dealer = session.get(Dealer, dealer_id)
-                assert dealer.last_sequence_number == len(numbers)
-                verification = verify_dealer(session, dealer)
-                assert verification.ok, verification.problem
+        # Every acknowledged registration is stored, with its items, as acknowledged.
+        for number, _, body in answers:
+            purchase = session.get(Purchase, body["id"])
+            assert purchase is not None
+            assert purchase.sequence_number == body["sequence_number"]
+            assert purchase.dealer.id == body["dealer_id"]
+            items = session.scalars(
+                select(Item).where(Item.purchase_id == purchase.id).order_by(Item.position)
+            ).all()
+            assert [i.id for i in items] == [i["id"] for i in body["items"]]
+            sent = bodies[number]["items"]
+            assert [i.imei for i in items] == [i.get("imei") for i in sent]
+            assert [i.serial_number for i in items] == [i.get("serial_number") for i in sent]
+            if number % STOLEN_EVERY == 0:
+                assert items[0].status == "police_hold"
 
-            # Every hit has exactly one event, and every event is a hit's.
-            events = session.scalars(select(OutboxEvent)).all()
-            assert sorted(e.id for e in events) == sorted(h.outbox_event_id for h in hits)
-            assert {e.dedupe_key for e in events} == {f"hit:{h.id}" for h in hits}
+        # Each dealer's register is numbered without gaps and its hash chain verifies.
+        per_dealer = defaultdict(list)
+        for _, _, body in answers:
+            per_dealer[body["dealer_id"]].append(body["sequence_number"])
+        assert len(per_dealer) == DEALERS
+        for dealer_id, numbers in per_dealer.items():
+            assert sorted(numbers) == list(range(1, len(numbers) + 1))
+            dealer = session.get(Dealer, dealer_id)
+            assert dealer.last_sequence_number == len(numbers)
+            verification = verify_dealer(session, dealer)
+            assert verification.ok, verification.problem
 
-            # Every event reached the police, signed, with the same body on every delivery.
-            receiver = stack["receiver"]
-            received = defaultdict(set)
-            for request in list(receiver.received):
-                received[request.webhook_id].add(request.body)
-            assert set(received) == {e.message_id for e in events}
-            for event in events:
-                (body,) = received[event.message_id]  # one distinct body per event id
-                assert json.loads(body) == event.payload
-            receiver.verify_all()
+        # Every hit has exactly one event, and every event is a hit's.
+        events = session.scalars(select(OutboxEvent)).all()
+        assert sorted(e.id for e in events) == sorted(h.outbox_event_id for h in hits)
+        assert {e.dedupe_key for e in events} == {f"hit:{h.id}" for h in hits}
 
-            # No event was delivered twice: one attempt each (by one worker), no overlap,
-            # and both workers took part.
-            attempts = session.scalars(select(DeliveryAttempt)).all()
-            per_event = Counter(a.event_id for a in attempts)
-            assert per_event == Counter({e.id: 1 for e in events})
-            assert {a.outcome for a in attempts} == {"delivered"}
-            assert len(receiver.received) == len(attempts)
-            assert len({a.worker_id for a in attempts}) == 2
-            session.rollback()
-        with app.app_context():
-            db.engine.dispose()
+        # Every event reached the police, signed, with the same body on every delivery.
+        receiver = stack["receiver"]
+        received = defaultdict(set)
+        for request in list(receiver.received):
+            received[request.webhook_id].add(request.body)
+        assert set(received) == {e.message_id for e in events}
+        for event in events:
+            (body,) = received[event.message_id]  # one distinct body per event id
+            assert json.loads(body) == event.payload
+        receiver.verify_all()
 
-        elapsed = time.monotonic() - started
-        print(f"\nscale-out: {REGISTRATIONS} registrations {burst:.1f} s, in all {elapsed:.1f} s")
+        # No event was delivered twice: one attempt each (by one worker), no overlap,
+        # and both workers took part.
+        attempts = session.scalars(select(DeliveryAttempt)).all()
+        per_event = Counter(a.event_id for a in attempts)
+        assert per_event == Counter({e.id: 1 for e in events})
+        assert {a.outcome for a in attempts} == {"delivered"}
+        assert len(receiver.received) == len(attempts)
+        assert len({a.worker_id for a in attempts}) == 2
+        session.rollback()
+    with app.app_context():
+        db.engine.dispose()
+
+    elapsed = time.monotonic() - started
+    print(f"\nscale-out: {REGISTRATIONS} registrations {burst:.1f} s, in all {elapsed:.1f} s")

@@ -48,5 +48,4 @@ def create_token(credentials):
         abort_problem(401, "Wrong email or password.")
     lifetime = int(current_app.config["ACCESS_TOKEN_LIFETIME_SECONDS"])
     token = issue_token(db.session, user, now=utcnow(), lifetime=timedelta(seconds=lifetime))
-    db.session.commit()
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}

@@ -56,7 +56,6 @@ def file_meldplicht(data):
         )
     except (DealerError, ReportConflict) as exc:
         problem_for(exc)
-    db.session.commit()
     return report
 
 
@@ -105,7 +104,6 @@ def decide_meldplicht(data, report_id: int):
         )
     except (DealerError, ReportConflict) as exc:
         problem_for(exc)
-    db.session.commit()
     return report
 
 

@@ -161,7 +161,6 @@ def new_report():
         except ReportConflict as exc:
             errors = {"_schema": [str(exc)]}
         else:
-            db.session.commit()
             if report.timely:
                 flash(_("Your report was filed. The municipality will review it."), "success")
             else:
@@ -170,7 +169,6 @@ def new_report():
                     "warning",
                 )
             return redirect(url_for("dealers_web.report_detail", report_id=report.id))
-        db.session.rollback()
     else:
         values = _values_of(dealer, latest_accepted(db.session, dealer))
         values["type"] = request.args.get("type") or default_type
@@ -223,10 +221,8 @@ def register_dealer():
                     now=utcnow(),
                 )
             except (DealerError, ReportConflict) as exc:
-                db.session.rollback()
                 errors = {getattr(exc, "field", None) or "_schema": [str(exc)]}
             else:
-                db.session.commit()
                 login_user(user)
                 flash(
                     _(
@@ -284,9 +280,7 @@ def decide_report(report_id: int):
     except ReportConflict as exc:
         errors = {"_schema": [str(exc)]}
     if errors:
-        db.session.rollback()
         return render_template("meldplicht/detail.html", report=report, errors=errors), 422
-    db.session.commit()
     if report.status == "accepted":
         flash(
             _(

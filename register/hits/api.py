@@ -69,5 +69,4 @@ def police_decision(args, item_id: int):
             409,
             f"This item is {item.status}: only an item on police hold can be seized or released.",
         )
-    db.session.commit()
     return {"id": item.id, "status": item.status}

@@ -2,12 +2,12 @@
 
 Two directions, the same tiers (``stolen_db.matching``):
 
-- at registration, ``check_item`` matches a new item against the active stolen reports;
+- at registration, ``check_items`` matches new items against the active stolen reports;
 - when the police report a theft, ``retroactive_hits`` matches the report against the items
   registered within the retention window (``SELLER_DATA_RETENTION_DAYS``).
 
 Both are index lookups: the reports' keys live in ``stolen_report_keys``, the items' in
-``item_identifier_keys`` (written by ``check_item``). In the transaction that finds it, a hit
+``item_identifier_keys`` (written by ``check_items``). In the transaction that finds it, a hit
 becomes: a ``Hit`` row (one per item and report), the item on police hold, a ``hit.created``
 event in the outbox for the police, and an inspection task for the dealer's municipality.
 """
@@ -15,34 +15,31 @@ event in the outbox for the police, and an inspection task for the dealer's muni
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from notifications.models import OutboxEvent
-from notifications.outbox import enqueue_new
-from stolen_db.key_tables import insert_key_rows
+from notifications.outbox import enqueue
 from stolen_db.keys import identifier_keys
-from stolen_db.lookup import fetch_all, one_of, one_of_args, takes_arrays
-from stolen_db.matching import (
-    Identifiers,
-    Match,
-    explain,
-    find_matches_later,
-    query_keys,
-)
+from stolen_db.matching import Identifiers, Match, explain, find_matches, query_keys
 from stolen_db.models import StolenReport
 from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
-from ..database import allocate_ids, pipelined
 from ..dealers.models import Dealer
-from ..inspections.service import TaskRequest, open_tasks
-from ..purchases.models import ITEM_TRANSITIONS, Correction, Item, ItemStatus, Purchase
-from .models import Hit
+from ..inspections.service import open_task
+from ..purchases.models import (
+    ITEM_TRANSITIONS,
+    Correction,
+    Item,
+    ItemStatus,
+    Purchase,
+)
+from .models import Hit, ItemIdentifierKey
 from .payload import hit_event_payload
 
 log = logging.getLogger(__name__)
@@ -75,16 +72,21 @@ def item_keys(item) -> set[int]:
     return keys
 
 
-def insert_item_keys(session: Session, rows: list[tuple[int, int]]) -> None:
+def store_item_keys(session: Session, rows: Sequence[tuple[int, int]]) -> None:
     """(key, item id) rows into ``item_identifier_keys``, keeping those already there."""
-    insert_key_rows(session, "item_identifier_keys", rows)
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ItemIdentifierKey).on_conflict_do_nothing(),
+        [{"key": key, "item_id": item_id} for key, item_id in rows],
+    )
 
 
 def index_item(session: Session, item_id: int, identifiers: Identifiers) -> None:
     """Store the keys of an item whose identifiers were corrected, for retroactive matching
     (the keys it has already stay: they find it as a candidate that matching rejects)."""
-    session.flush()
-    insert_item_keys(session, [(key, item_id) for key in item_keys(identifiers)])
+    store_item_keys(session, [(key, item_id) for key in sorted(item_keys(identifiers))])
 
 
 # Registering goods and reporting thefts must see each other. Each side matches against
@@ -114,76 +116,19 @@ def report_turn(session: Session) -> None:
     _take_turn(session, exclusive=True)
 
 
-def check_item(session: Session, item: Item, *, now: datetime) -> bool:
-    """Check a newly registered (flushed) item against active stolen reports, every tier;
-    store its keys and record every hit. Whether it made a hit."""
-    return bool(check_new_items(session, [item], now=now))
-
-
-def check_new_items(
-    session: Session, items, *, now: datetime, trigger: str = "registration"
-) -> set[int]:
-    """``check_item`` for many items just inserted (objects with the item's ``id``,
-    ``brand`` and identifiers): ``match_new_items``, then every hit recorded. The ids of the
-    items that made a hit. Checking an item again adds nothing."""
-    pairs = match_new_items(session, items)
-    record_hits(session, pairs, trigger=trigger, now=now)
-    return {item_id for item_id, _ in pairs}
-
-
-def match_new_items(
-    session: Session,
-    items,
-    keys=None,
-    matches: list[list[Match]] | None = None,
-) -> list[tuple[int, Match]]:
-    """(item id, match) for every active stolen report that one of ``items`` (just inserted)
-    matches. Their keys (``item_keys``; ``keys`` when the caller has them, one set per item)
-    are stored in one bulk insert and they are matched in batches (``find_matches_many``);
-    nothing is recorded (``record_hits``).
-
-    ``matches``: each item's ``find_matches_many`` answer, when the caller looked them up on
-    another connection after this transaction took its turn (a large CSV import's helper
-    process): from then on no report can be added that those lookups missed."""
-    return match_new_items_later(session, items, keys, matches)()
-
-
-def match_new_items_later(
-    session: Session,
-    items,
-    keys=None,
-    matches: list[list[Match]] | None = None,
-) -> Callable[[], list[tuple[int, Match]]]:
-    """``match_new_items``, its answer made when the returned function is called: inside
-    ``register.database.pipelined``, call it after the block (``find_matches_later``).
-    Reads only through ``stolen_db.lookup``."""
+def check_items(session: Session, items: Sequence[Item], *, now: datetime) -> list[Hit]:
+    """Check newly registered (flushed) items against the active stolen reports, every tier:
+    store their keys for retroactive matching, look them all up in one batch and record
+    every hit (``record_hits``). The hits, in the order of ``items``."""
     registration_turn(session)
-    if keys is None:
-        keys = [item_keys(item) for item in items]
+    keys = [item_keys(item) for item in items]
     rows = [(key, item.id) for item, of_item in zip(items, keys, strict=True) for key in of_item]
-    # In key order: the inserts walk the key index's pages once instead of at random.
-    insert_item_keys(session, sorted(rows))
-    if matches is None:
-        # An item's keys are the keys that find its look-alike and near candidates.
-        goods = [item_identifiers(item) for item in items]
-        found_later = find_matches_later(session, goods, keys=keys)
-    else:
-        found_later = lambda: matches  # noqa: E731 - looked up already
-
-    def pairs() -> list[tuple[int, Match]]:
-        return [(item.id, match) for item, found in zip(items, found_later(), strict=True)
-                for match in found]  # fmt: skip
-
-    return pairs
-
-
-def _mark_held(item) -> None:
-    """An item put on police hold by a statement of its own: its status in memory, without
-    making a model dirty (a flush would write it again)."""
-    if isinstance(item, Item):
-        set_committed_value(item, "status", ItemStatus.POLICE_HOLD.value)
-    else:
-        item.status = ItemStatus.POLICE_HOLD.value
+    store_item_keys(session, sorted(rows))  # in key order: the key index's pages once
+    goods = [item_identifiers(item) for item in items]
+    found = find_matches(session, goods, keys=keys)
+    pairs = [(item, match) for item, matches in zip(items, found, strict=True)
+             for match in matches]  # fmt: skip
+    return record_hits(session, pairs, trigger="registration", now=now)
 
 
 def retention_cutoff(now: datetime, retention_days: int | None = None) -> datetime:
@@ -223,7 +168,6 @@ def registered_pairs(
     cutoff = retention_cutoff(now, retention_days)
     queries = [report_identifiers(r) for r in reports]
     candidates: set[tuple[int, int]] = set()  # (report index, item id)
-    arrays = takes_arrays(session)
     # Exact and normalised candidates on the items' indexed normalised columns ...
     for identifier_type, column in _NORM_COLUMNS:
         owners: dict[str, list[int]] = {}
@@ -231,13 +175,8 @@ def registered_pairs(
             norm = normalize(identifier_type, getattr(query, identifier_type))
             if norm:
                 owners.setdefault(norm, []).append(index)
-        # Fixed SQL on the session's connection: hundreds of IN lookups of 500 values, where
-        # building a statement for each would cost as much as the lookup.
         for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-            count, params = one_of_args(chunk, arrays)
-            where = one_of(column.name, count, "text")
-            sql = f"SELECT {column.name}, id FROM items WHERE {where}"  # noqa: S608
-            for norm, item_id in fetch_all(session, sql, params):
+            for norm, item_id in session.execute(select(column, Item.id).where(column.in_(chunk))):
                 candidates.update((index, item_id) for index in owners[norm])
     # ... look-alike and near candidates on the items' keys.
     owners = {}
@@ -247,10 +186,11 @@ def registered_pairs(
         for key in keys:
             owners.setdefault(key, []).append(index)
     for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
-        count, params = one_of_args(chunk, arrays)
-        where = one_of("key", count)
-        sql = f"SELECT key, item_id FROM item_identifier_keys WHERE {where}"  # noqa: S608
-        for key, item_id in fetch_all(session, sql, params):
+        for key, item_id in session.execute(
+            select(ItemIdentifierKey.key, ItemIdentifierKey.item_id).where(
+                ItemIdentifierKey.key.in_(chunk)
+            )
+        ):
             candidates.update((index, item_id) for index in owners[key])
     if not candidates:
         return []
@@ -309,86 +249,9 @@ def registered_matches(
 
 
 def _items(session: Session, ids: list[int]) -> dict[int, Item]:
+    """The items by id, with what a hit's payload reads (purchase, dealer, seller)."""
     items: dict[int, Item] = {}
     for chunk in _chunks(sorted(set(ids))):
-        items.update((i.id, i) for i in session.scalars(select(Item).where(Item.id.in_(chunk))))
-    return items
-
-
-def retroactive_hits_many(session: Session, reports, now: datetime) -> int:
-    """Record a hit for every registered item that one of many new theft reports matches;
-    how many. Handed to ``stolen_db.init_app`` as ``find_registered_matches_many`` (the
-    police's bulk import): runs inside the transaction that records the reports."""
-    pairs = registered_pairs(session, reports, now=now)
-    record_hits(session, pairs, trigger="theft_report", now=now)
-    per_report: dict[int, int] = {}
-    for _, match in pairs:
-        per_report[match.report_id] = per_report.get(match.report_id, 0) + 1
-    for report_id, count in per_report.items():
-        log.info(
-            "stolen report %s matched %s registered items",
-            report_id,
-            count,
-            extra={"stolen_report_id": report_id},
-        )
-    return len(pairs)
-
-
-def retroactive_hits(session: Session, report: StolenReport, now: datetime) -> int:
-    """Record a hit for every registered item a new theft report matches; how many.
-
-    Handed to ``stolen_db.init_app`` as ``find_registered_matches``: runs inside the
-    transaction that records the report.
-    """
-    return retroactive_hits_many(session, [report], now)
-
-
-# The statuses an item may go on police hold from (a sold or seized item stays as it is).
-_HOLDABLE = tuple(
-    status.value
-    for status, targets in ITEM_TRANSITIONS.items()
-    if ItemStatus.POLICE_HOLD in targets
-)
-
-
-def record_hit(session: Session, item: Item, match: Match, *, trigger: str, now: datetime) -> Hit:
-    """Record one hit with all it sets in motion (flushes, never commits). Idempotent."""
-    (hit_id,) = record_hits(session, [(item.id, match)], trigger=trigger, now=now)
-    return session.get(Hit, hit_id)
-
-
-def record_hits(
-    session: Session,
-    pairs: list[tuple[int, Match]],
-    *,
-    trigger: str,
-    now: datetime,
-    new_items: dict | None = None,
-) -> list[int]:
-    """Record the hit of every (item id, match) with all it sets in motion: the ``Hit``, the
-    item on police hold, a ``hit.created`` event in the outbox, an inspection task for the
-    dealer's municipality. Idempotent: a pair that has its hit already keeps it. The hit ids
-    in the order of ``pairs``.
-
-    A few statements whatever the number of pairs (a CSV import or a bulk theft import makes
-    thousands): the items with what the payload needs in one query per 500, the new hits'
-    and their events' ids in one, then the hold and one multi-row insert each for hits,
-    events and tasks, sent together (on PostgreSQL one round trip). Flushes, never commits.
-
-    ``new_items``: the items by id when they were registered in this transaction (with
-    ``purchase``, its ``dealer`` and ``seller``, as the payload reads them): nothing is
-    loaded, and they have no hits yet.
-    """
-    if not pairs:
-        return []
-    session.flush()
-    item_ids = sorted({item_id for item_id, _ in pairs})
-    items: dict = {}
-    existing: dict[tuple[int, int], int] = {}
-    if new_items is not None:
-        items = {item_id: new_items[item_id] for item_id in item_ids}
-        item_ids = []
-    for chunk in _chunks(item_ids):
         items.update(
             (item.id, item)
             for item in session.scalars(
@@ -402,89 +265,104 @@ def record_hits(
                 )
             ).unique()
         )
-        existing.update(
-            ((item_id, report_id), hit_id)
-            for hit_id, item_id, report_id in session.execute(
-                select(Hit.id, Hit.item_id, Hit.stolen_report_id).where(Hit.item_id.in_(chunk))
-            )
+    return items
+
+
+def retroactive_hits(session: Session, reports, now: datetime) -> int:
+    """Record a hit for every registered item that one of the new theft reports matches;
+    how many. Handed to ``stolen_db.init_app`` as ``find_registered_matches``: runs inside
+    the transaction that records the reports."""
+    pairs = registered_pairs(session, reports, now=now)
+    items = _items(session, [item_id for item_id, _ in pairs])
+    record_hits(session, [(items[i], m) for i, m in pairs], trigger="theft_report", now=now)
+    per_report: dict[int, int] = {}
+    for _, match in pairs:
+        per_report[match.report_id] = per_report.get(match.report_id, 0) + 1
+    for report_id, count in per_report.items():
+        log.info(
+            "stolen report %s matched %s registered items",
+            report_id,
+            count,
+            extra={"stolen_report_id": report_id},
         )
-    fresh: dict[tuple[int, int], Match] = {}
-    for item_id, match in pairs:
-        if (item_id, match.report_id) not in existing:
-            fresh.setdefault((item_id, match.report_id), match)
-    new = [(item_id, match) for (item_id, _), match in fresh.items()]
-    # Every new hit's id, and its event's, in one statement: the writes below then need no
-    # answer and go to the server together, one round trip (a hit at the counter adds two).
-    ids = allocate_ids(session, {Hit: len(new), OutboxEvent: len(new)})
-    hit_ids, event_ids = ids[Hit], ids[OutboxEvent]
-    held = [item_id for item_id in dict.fromkeys(item_id for item_id, _ in new)
-            if items[item_id].status in _HOLDABLE]  # fmt: skip
-    for item_id in held:  # what the payloads say, and the session's copies too
-        _mark_held(items[item_id])
-    with pipelined(session):
-        if held:
-            session.connection().execute(
-                update(Item.__table__)
-                .where(Item.id.in_(held), Item.status.in_(_HOLDABLE))
-                .values(status=ItemStatus.POLICE_HOLD.value)
-            )
-        enqueue_new(
-            session,
-            "hit.created",
-            [
-                (event_id, f"hit:{hit_id}", hit_event_payload(
-                    hit_id=hit_id, trigger=trigger, match=match, item=items[item_id],
-                    item_status=items[item_id].status, now=now))
-                for hit_id, event_id, (item_id, match) in zip(hit_ids, event_ids, new,
-                                                              strict=True)
-            ],
-            now=now,
-        )  # fmt: skip
-        if new:
-            session.connection().execute(
-                insert(Hit.__table__).inline(),  # no RETURNING: nothing is read
-                [
-                    {
-                        "id": hit_id,
-                        "item_id": item_id,
-                        "dealer_id": items[item_id].dealer_id,
-                        "stolen_report_id": match.report_id,
-                        "trigger": trigger,
-                        "match_kind": match.kind,
-                        "identifier_type": match.identifier_type,
-                        "confidence": match.confidence,
-                        "created_at": now,
-                        "outbox_event_id": event_id,
-                    }
-                    for hit_id, event_id, (item_id, match) in zip(
-                        hit_ids, event_ids, new, strict=True
-                    )
-                ],
-            )
-        open_tasks(
-            session,
-            [
-                TaskRequest(
-                    dealer_id=items[item_id].dealer_id,
-                    municipality_id=items[item_id].purchase.dealer.municipality_id,
-                    reason="hit",
-                    dedupe_key=f"hit:{hit_id}",
-                    details=f"item {item_id} matches stolen report {match.report_number}",
-                )
-                for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
-            ],
-            now=now,
-            new_keys=True,  # hit:<a new hit's id>
+    return len(pairs)
+
+
+# The statuses an item may go on police hold from (a sold or seized item stays as it is).
+_HOLDABLE = tuple(
+    status.value
+    for status, targets in ITEM_TRANSITIONS.items()
+    if ItemStatus.POLICE_HOLD in targets
+)
+
+
+def record_hits(
+    session: Session, found: Sequence[tuple[Item, Match]], *, trigger: str, now: datetime
+) -> list[Hit]:
+    """Record the hit of every (item, match) with all it sets in motion: the ``Hit``, the
+    item on police hold, a ``hit.created`` event in the outbox for the police and an
+    inspection task for the dealer's municipality (flushes, never commits). Idempotent: a
+    pair that has its hit already keeps it. The hits in the order of ``found``; each item's
+    ``purchase`` with its dealer and seller is what the event's payload reads."""
+    if not found:
+        return []
+    hits: dict[tuple[int, int], Hit] = {}
+    item_ids = sorted({item.id for item, _ in found})
+    for chunk in _chunks(item_ids):
+        hits.update(
+            ((hit.item_id, hit.stolen_report_id), hit)
+            for hit in session.scalars(select(Hit).where(Hit.item_id.in_(chunk)))
         )
-    for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
+    new: list[tuple[Hit, Item, Match]] = []
+    for item, match in found:
+        if (item.id, match.report_id) in hits:
+            continue
+        hit = Hit(
+            item=item,
+            dealer_id=item.dealer_id,
+            stolen_report_id=match.report_id,
+            trigger=trigger,
+            match_kind=match.kind,
+            identifier_type=match.identifier_type,
+            confidence=match.confidence,
+            created_at=now,
+        )
+        session.add(hit)
+        hits[(item.id, match.report_id)] = hit
+        new.append((hit, item, match))
+    session.flush()  # the new hits' ids name their events and tasks
+    # On hold where the item may go on hold as its row is now (a sale committed meanwhile
+    # stays); the session's copies follow.
+    for chunk in _chunks(sorted({item.id for _, item, _ in new})):
+        session.execute(
+            update(Item)
+            .where(Item.id.in_(chunk), Item.status.in_(_HOLDABLE))
+            .values(status=ItemStatus.POLICE_HOLD.value)
+            .execution_options(synchronize_session="fetch")
+        )
+    for hit, item, match in new:
+        dedupe_key = f"hit:{hit.id}"
+        payload = hit_event_payload(hit_id=hit.id, trigger=trigger, match=match, item=item,
+                                    item_status=item.status, now=now)  # fmt: skip
+        hit.outbox_event_id = enqueue(
+            session, "hit.created", payload, now=now, dedupe_key=dedupe_key
+        ).id
+        open_task(
+            session,
+            dealer=item.purchase.dealer,
+            reason="hit",
+            now=now,
+            dedupe_key=dedupe_key,
+            details=f"item {item.id} matches stolen report {match.report_number}",
+        )
         log.info(
             "hit %s: item %s matches stolen report %s (%s, %s)",
-            hit_id,
-            item_id,
+            hit.id,
+            item.id,
             match.report_id,
             match.kind,
             trigger,
-            extra={"hit_id": hit_id, "item_id": item_id, "stolen_report_id": match.report_id},
+            extra={"hit_id": hit.id, "item_id": item.id, "stolen_report_id": match.report_id},
         )
-    created = dict(zip(((i, m.report_id) for i, m in new), hit_ids, strict=True))
-    return [existing.get((i, m.report_id)) or created[(i, m.report_id)] for i, m in pairs]
+    session.flush()
+    return [hits[(item.id, match.report_id)] for item, match in found]

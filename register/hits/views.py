@@ -63,7 +63,6 @@ def item_decision(item_id: int):
     except NotOnHold:
         flash(_("Only an item on police hold can be seized or released."), "error")
         return redirect(url_for("hits_web.hit_list"))
-    db.session.commit()
     flash(
         _("Item seized.") if decision == "seized" else _("Item released to the dealer."), "success"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import normalize_imei, normalize_serial
@@ -77,61 +77,6 @@ def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> d
         "details": details,
         "created_at": now,
     }
-
-
-@dataclass(frozen=True)
-class TaskRequest:
-    """One task ``open_tasks`` is asked to queue: the arguments of ``open_task``."""
-
-    dealer_id: int
-    municipality_id: int
-    reason: str
-    dedupe_key: str
-    details: str | None = None
-
-
-def open_tasks(
-    session: Session, requests: list[TaskRequest], *, now: datetime, new_keys: bool = False
-) -> None:
-    """``open_task`` for many causes at once (a CSV import's hits): one query for the dedupe
-    keys already queued and one multi-row insert for the rest (flushes, never commits).
-
-    ``new_keys``: every dedupe key names something made in this transaction (``hit:<id of a
-    new hit>``), so none can be queued yet: no query, and the insert reads nothing back (it
-    can share a round trip with other writes, ``register.database.pipelined``)."""
-    for request in requests:
-        if request.reason not in TASK_REASONS:
-            raise ValueError(f"unknown inspection reason {request.reason!r}")
-    if new_keys:
-        if requests:
-            session.connection().execute(
-                insert(InspectionTask.__table__).inline(),  # no RETURNING: nothing is read
-                [_new_task(r.dealer_id, r.municipality_id, r.reason, r.dedupe_key, r.details, now)
-                 for r in requests],
-            )  # fmt: skip
-        return
-    seen: set[str] = set()
-    keys = [request.dedupe_key for request in requests]
-    for start in range(0, len(keys), 500):
-        seen.update(
-            session.scalars(
-                select(InspectionTask.dedupe_key).where(
-                    InspectionTask.dedupe_key.in_(keys[start : start + 500])
-                )
-            )
-        )
-    rows = []
-    for request in requests:
-        if request.dedupe_key in seen:
-            continue
-        seen.add(request.dedupe_key)
-        rows.append(
-            _new_task(request.dealer_id, request.municipality_id, request.reason,
-                      request.dedupe_key, request.details, now)
-        )  # fmt: skip
-    if rows:
-        session.flush()
-        session.execute(insert(InspectionTask), rows)
 
 
 def cancel_tasks_for_stopped_dealer(session: Session, dealer: Dealer, *, now: datetime) -> int:

@@ -142,10 +142,8 @@ def new_inspection():
         except _FormInvalid:
             pass
         else:
-            db.session.commit()
             flash(_("Inspection logged."), "success")
             return redirect(url_for("inspections_web.detail", inspection_id=inspection.id))
-        db.session.rollback()
     dealers = []
     if dealer is None:
         dealers = db.session.scalars(

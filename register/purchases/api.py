@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 from ..accounts.authz import api_user, require_role
 from ..apiutil import NON_JSON_ENDPOINTS, PageArgs, page_schema, paginate
 from ..clock import clock
-from ..database import end_read_phase, reads_first, writes_on_read
 from ..dealers.models import Dealer
 from ..errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE, abort_problem
 from ..extensions import db
@@ -30,13 +29,7 @@ from .queries import (
     visible_purchase,
 )
 from .schemas import CorrectionIn, PurchaseIn, PurchaseListArgs, PurposeArgs, SaleIn
-from .service import (
-    RegisterError,
-    ensure_active,
-    record_registration,
-    sell_item,
-    validate_registration,
-)
+from .service import RegisterError, register_purchase, sell_item
 
 blp = Blueprint(
     "purchases", __name__, url_prefix="/api/v1", description="DOR: the dealer's purchase register"
@@ -50,14 +43,11 @@ def _json_body(schema) -> dict:
 
 
 def _fail(exc: RegisterError):
-    db.session.rollback()
     abort_problem(exc.status, str(exc.detail), errors=exc.errors)
 
 
 def _own_dealer() -> Dealer:
-    """The dealer of the token's user as the token's lookup read it (plain values with the
-    ``Dealer``'s attribute names and its ``municipality``): what registering reads, without
-    loading a model. What matters is checked again under the register's lock."""
+    """The dealer of the token's user (loaded with the token)."""
     return api_user().dealer
 
 
@@ -74,7 +64,6 @@ def _purpose(args: dict) -> str | None:
 
 
 @blp.route("/purchases", methods=["POST"])
-@reads_first
 @require_role("dealer")
 @blp.doc(**_json_body(PurchaseIn))
 @blp.response(201, PurchaseOut)
@@ -86,24 +75,21 @@ def create_purchase():
     Each item is checked against Stop Heling at once; a match puts it on `police_hold`.
     Registered later than the municipality allows, the entry is flagged `late`.
     """
-    now = clock().now()
-    dealer = _own_dealer()
     try:
-        ensure_active(dealer)
-        data = validate_registration(request.get_json(silent=True), dealer, now=now)
-        end_read_phase(db.session)  # SQLite: the write lock for the writing only
-        purchase = record_registration(
-            db.session, dealer, data, now=now, user_id=g.principal.user_id
+        purchase = register_purchase(
+            db.session,
+            _own_dealer(),
+            request.get_json(silent=True),
+            now=clock().now(),
+            user_id=g.principal.user_id,
         )
     except RegisterError as exc:
         _fail(exc)
     body = present_purchase(purchase, clock().today())
-    db.session.commit()
     return body
 
 
 @blp.route("/purchases", methods=["GET"])
-@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurchaseListArgs, location="query")
 @blp.arguments(PageArgs, location="query")
@@ -119,12 +105,10 @@ def list_purchases(args, page_args):
     page = paginate(db.session, purchase_query(g.principal, args, today), **page_args)
     audit_seller_reads(db.session, g.principal, page["items"], purpose, action="search_register")
     page["items"] = [present_purchase(p, today) for p in page["items"]]
-    db.session.commit()
     return page
 
 
 @blp.route("/purchases/<int:purchase_id>", methods=["GET"])
-@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurposeArgs, location="query")
 @blp.response(200, PurchaseOut)
@@ -136,7 +120,6 @@ def get_purchase(args, purchase_id: int):
         abort_problem(404, "No such purchase in your register.")
     audit_seller_reads(db.session, g.principal, [purchase], purpose, action="read_purchase")
     body = present_purchase(purchase, clock().today())
-    db.session.commit()
     return body
 
 
@@ -161,12 +144,10 @@ def create_correction(purchase_id: int):
     except RegisterError as exc:
         _fail(exc)
     body = present_correction(correction)
-    db.session.commit()
     return body
 
 
 @blp.route("/items/<int:item_id>", methods=["GET"])
-@writes_on_read  # police and inspectors' reads are audited
 @require_role("dealer", "enforcement", "police")
 @blp.arguments(PurposeArgs, location="query")
 @blp.response(200, ItemHistoryOut)
@@ -178,7 +159,6 @@ def get_item(args, item_id: int):
         abort_problem(404, "No such item in your register.")
     audit_seller_reads(db.session, g.principal, [item.purchase], purpose, action="read_item")
     body = present_item_history(item, clock().today())
-    db.session.commit()
     return body
 
 
@@ -205,7 +185,6 @@ def sell(item_id: int):
     except RegisterError as exc:
         _fail(exc)
     body = present_item_history(item, clock().today())
-    db.session.commit()
     return body
 
 
@@ -238,11 +217,9 @@ def import_purchases():
             db.session, _own_dealer(), text, now=clock().now(), user_id=g.principal.user_id
         )
     except importer.ImportRejected as exc:
-        db.session.rollback()
-        return _import_problem(exc)
+        return _import_problem(exc)  # a 422: the request hook rolls back what was stored
     except RegisterError as exc:
         _fail(exc)
-    db.session.commit()
     return result
 
 

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..dealers.models import Dealer
@@ -176,53 +176,42 @@ class ChainHead:
     position: int  # the chain position for the (first) new entry
 
 
-# Fixed SQL text (run on the driver: it can share a round trip with other statements).
-_LOCK_SQL = {
-    new_sequence_number: (
-        "UPDATE dealers SET last_chain_position = last_chain_position + ?"  # noqa: S608
-        + (", last_sequence_number = last_sequence_number + ?" if new_sequence_number else "")
-        # Only a dealer connected to the DOR appends, as its row says under the lock.
-        + " WHERE id = ? AND status = 'active' "
-        "RETURNING last_sequence_number, last_chain_position, last_entry_hash"
-    )
-    for new_sequence_number in (True, False)
-}
+def take_head(
+    session: Session, dealer_id: int, *, new_sequence_number: bool, count: int = 1
+) -> ChainHead:
+    """Lock the dealer's chain head and take the next ``count`` chain positions (with
+    ``new_sequence_number`` also the next ``count`` purchase sequence numbers); the head
+    names the first of them. NotActive if the dealer, as its row is under the lock, is not
+    active.
 
-
-@dataclass(frozen=True)
-class HeadRequest:
-    """The statement that locks the dealer's chain head and takes the next ``count`` chain
-    positions (with ``new_sequence_number`` also the next ``count`` purchase sequence
-    numbers), apart from running it, so that it can share a round trip with another:
-    ``statement`` is its SQL and parameters, ``head(rows)`` reads what it returned, the head
-    naming the first of the numbers taken.
-
-    ``head`` raises NotActive if the dealer's row, as it was when locked, is not active. The
-    UPDATE takes the dealer row's write lock until the transaction ends, so numbers and
+    The UPDATE holds the dealer row's write lock until the transaction ends, so numbers and
     positions are gapless (a rolled-back entry gives them back) and unique across
     processes: a writer that waited for the lock increments the row as the other one
     committed it."""
-
-    dealer_id: int
-    new_sequence_number: bool
-    count: int = 1
-
-    @property
-    def statement(self) -> tuple[str, tuple]:
-        counts = (self.count, self.count) if self.new_sequence_number else (self.count,)
-        return _LOCK_SQL[self.new_sequence_number], (*counts, self.dealer_id)
-
-    def head(self, rows: list[tuple]) -> ChainHead:
-        if not rows:
-            raise NotActive(self.dealer_id)
-        ((last_sequence_number, last_chain_position, last_entry_hash),) = rows
-        taken = self.count - 1 if self.new_sequence_number else 0
-        return ChainHead(
-            self.dealer_id,
-            last_sequence_number - taken,
-            last_entry_hash,
-            last_chain_position - self.count + 1,
+    dealers = Dealer.__table__
+    values = {"last_chain_position": dealers.c.last_chain_position + count}
+    if new_sequence_number:
+        values["last_sequence_number"] = dealers.c.last_sequence_number + count
+    row = session.execute(
+        update(dealers)
+        .where(dealers.c.id == dealer_id, dealers.c.status == "active")
+        .values(values)
+        .returning(
+            dealers.c.last_sequence_number,
+            dealers.c.last_chain_position,
+            dealers.c.last_entry_hash,
         )
+    ).one_or_none()
+    if row is None:
+        raise NotActive(dealer_id)
+    last_sequence_number, last_chain_position, last_entry_hash = row
+    taken = count - 1 if new_sequence_number else 0
+    return ChainHead(
+        dealer_id,
+        last_sequence_number - taken,
+        last_entry_hash,
+        last_chain_position - count + 1,
+    )
 
 
 def place(head: ChainHead) -> dict:
@@ -242,16 +231,10 @@ def seal(session: Session, head: ChainHead, entry) -> None:
 
 def move_head(session: Session, dealer_id: int, entry_hash: str) -> None:
     """Make ``entry_hash`` the hash of the dealer's last entry."""
-    # On the session's connection, not through the session: no autoflush here, so an
-    # entry's hash goes out with the caller's next flush instead of a flush of its own.
-    session.connection().execute(_MOVE_HEAD, {"dealer_id": dealer_id, "entry_hash": entry_hash})
-
-
-_MOVE_HEAD = (
-    update(Dealer.__table__)
-    .where(Dealer.__table__.c.id == bindparam("dealer_id"))
-    .values(last_entry_hash=bindparam("entry_hash"))
-)
+    dealers = Dealer.__table__
+    session.execute(
+        update(dealers).where(dealers.c.id == dealer_id).values(last_entry_hash=entry_hash)
+    )
 
 
 # -- verifying --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..dealers.models import Dealer
 from ..extensions import db
+from ..transactions import transactional
 from .chain import verify_dealer
 from .importer import ImportRejected, decode, import_csv, parse
 from .retention import purge_expired
@@ -21,6 +22,7 @@ from .service import RegisterError
 @click.command("verify-register")
 @click.option("--dealer", "dealer_id", type=int, help="verify one dealer's register only")
 @with_appcontext
+@transactional
 def verify_register_command(dealer_id):
     """Recompute each dealer's hash chain; name the first entry that was altered."""
     if dealer_id is not None:
@@ -38,7 +40,6 @@ def verify_register_command(dealer_id):
         else:
             broken += 1
             click.echo(f"dealer {dealer.id}: ALTERED: {result.problem}")
-    db.session.rollback()
     if broken:
         raise click.ClickException(f"{broken} register(s) failed verification")
     click.echo(f"{len(dealers)} register(s) verified")
@@ -48,6 +49,7 @@ def verify_register_command(dealer_id):
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dealer", "dealer_id", type=int, required=True, help="the dealer's id")
 @with_appcontext
+@transactional
 def import_purchases_command(csv_file: Path, dealer_id: int):
     """Register every purchase in a CSV file (all or none); see docs/csv-import.md."""
     from tqdm import tqdm
@@ -61,25 +63,22 @@ def import_purchases_command(csv_file: Path, dealer_id: int):
         with tqdm(total=2 * rows, unit="row", desc="validate, store") as bar:
             result = import_csv(db.session, dealer, text, now=utcnow(), progress=bar.update)
     except ImportRejected as exc:
-        db.session.rollback()
         for row in exc.rows:
             for column, messages in row["errors"].items():
                 click.echo(f"line {row['row']}, {column}: {' '.join(messages)}", err=True)
         raise click.ClickException(str(exc.detail)) from None
     except RegisterError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc.detail)) from None
-    db.session.commit()
     click.echo(f"imported {result['purchases']} purchases with {result['items']} items")
 
 
 @click.command("purge-expired")
 @with_appcontext
+@transactional
 def purge_expired_command():
     """Remove seller and buyer personal data older than the retention period (4 years)."""
     days = int(current_app.config["SELLER_DATA_RETENTION_DAYS"])
     result = purge_expired(db.session, now=utcnow(), retention_days=days)
-    db.session.commit()
     click.echo(
         f"purged personal data of {result.sellers} sellers, {result.corrections} corrections "
         f"and {result.sales} sales older than {days} days"

@@ -263,6 +263,6 @@ def _recheck_identifiers(session: Session, purchase: Purchase, item_changes, now
         )
         registration_turn(session)
         index_item(session, item.id, identifiers)
-        matches = find_matches(session, identifiers)
-        record_hits(session, [(item.id, m) for m in matches], trigger="registration", now=now)
+        (matches,) = find_matches(session, [identifiers])
+        record_hits(session, [(item, m) for m in matches], trigger="registration", now=now)
     session.flush()

@@ -23,15 +23,14 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from stolen_db.matching import Identifiers, Match, find_matches_many
+from stolen_db.matching import Identifiers, Match, find_matches
 
-from ..database import use_bulk_page_cache
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..hits.service import item_keys
 from .messages import Message
 from .schemas import PurchaseIn, RegistrationRules
-from .service import ensure_active, hash_seller, record_registrations, rules_for
+from .service import ensure_active, record_registrations, rules_for
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +239,6 @@ def import_csv(
 
 
 def _import(session, dealer, groups, helper, *, now, user_id, progress) -> dict:
-    use_bulk_page_cache(session)
     bad: dict[int, dict] = {}
     entries: list[dict] = []
     for chunk, results, matches in validations(groups, rules_for(dealer, now), helper):
@@ -287,9 +285,8 @@ def _store(session, dealer, valid, keys, matches, *, now, user_id, progress):
     if not valid:
         return []
     purchases = record_registrations(
-        session, dealer, [data for _, data in valid], now=now, user_id=user_id, item_keys=keys,
-        item_matches=matches,
-    )  # fmt: skip
+        session, dealer, [data for _, data in valid], now=now, user_id=user_id
+    )
     entries = []
     for (group, _data), purchase in zip(valid, purchases, strict=True):
         entries.append(_entry(group, purchase))
@@ -343,8 +340,6 @@ def validate_groups(groups: list[_Group], rules: RegistrationRules) -> list[Vali
             results.append((None, flatten_errors(exc.messages), None))
             continue
         keys = [item_keys(_identifiers(item)) for item in data["items"]]
-        if data.get("seller") is not None:
-            hash_seller(data["seller"])
         results.append((data, None, keys))
     return results
 
@@ -474,7 +469,7 @@ def prepare_groups(
 ) -> tuple[list[Validated], Matches]:
     """In the helper: ``validate_groups`` of chunk ``index``, then, once the import holds
     its matching turn and unless it is already waiting for this chunk, every valid item
-    looked up in Stop Heling (``find_matches_many`` on the item's keys)."""
+    looked up in Stop Heling (``find_matches`` on the item's keys)."""
     results = validate_groups(groups, rules)
     session = _Helper.lookups
     if session is None or _Helper.waiting_for.value >= index:
@@ -487,8 +482,7 @@ def prepare_groups(
             goods += [_identifiers(item) for item in data["items"]]
             keys += item_keys_of
     try:
-        use_bulk_page_cache(session)
-        return results, find_matches_many(session, goods, keys=keys)
+        return results, find_matches(session, goods, keys=keys)
     except SQLAlchemyError:
         log.warning("the import's helper could not look up; looking up here", exc_info=True)
         return results, None

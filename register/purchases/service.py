@@ -9,22 +9,17 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from types import SimpleNamespace
-from typing import NoReturn
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from stolen_db.lookup import fetch_all, fetch_each
-from stolen_db.matching import Match
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
-from ..database import IdRequest, insert_rows, pipelined
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
-from ..hits.service import match_new_items_later, record_hits
-from ..inspections.service import TaskRequest, open_tasks
+from ..hits.service import check_items
+from ..inspections.service import open_task
 from ..timeutil import aware
 from . import chain
 from .holding import first_sale_day, hold_until, registration_deadline
@@ -80,21 +75,17 @@ def ensure_active(dealer: Dealer) -> None:
 def lock_register(
     session: Session, dealer: Dealer, *, new_sequence_number: bool, count: int = 1
 ) -> chain.ChainHead:
-    """Lock the dealer's chain head (``chain.HeadRequest``); the dealer must still be active
+    """Lock the dealer's chain head (``chain.take_head``); the dealer must still be active
     once its register is locked (a municipality may have stopped it since the request read
     it)."""
-    request = chain.HeadRequest(dealer.id, new_sequence_number, count)
     try:
-        return request.head(fetch_all(session, *request.statement))
+        return chain.take_head(
+            session, dealer.id, new_sequence_number=new_sequence_number, count=count
+        )
     except chain.NotActive:
-        _refuse_stopped(session, dealer)
-
-
-def _refuse_stopped(session: Session, dealer: Dealer) -> NoReturn:
-    """DealerNotActive for a dealer found stopped under its register's lock (``dealer``
-    may be a model or a request's plain copy of one: it is read again)."""
-    ensure_active(session.get(Dealer, dealer.id, populate_existing=True))
-    raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
+        session.refresh(dealer)
+        ensure_active(dealer)
+        raise DealerNotActive(Message("This dealer is not connected to the DOR.")) from None
 
 
 def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
@@ -135,22 +126,7 @@ def register_purchase(
     """Validate and record one acquisition with its items (flushes, never commits)."""
     ensure_active(dealer)
     data = validate_registration(payload, dealer, now=now)
-    return record_registration(session, dealer, data, now=now, user_id=user_id)
-
-
-def record_registration(
-    session: Session, dealer: Dealer, data: dict, *, now: datetime, user_id: int | None = None
-) -> Purchase:
-    """Record validated registration data: number it, chain it, check every item. The new
-    entry as a plain object with the ``Purchase``'s attributes, its ``seller`` and ``items``
-    (what the API presents); ``session.get(Purchase, entry.id)`` loads the model."""
     (purchase,) = record_registrations(session, dealer, [data], now=now, user_id=user_id)
-    log.info(
-        "registered purchase %s for dealer %s",
-        purchase.id,
-        dealer.id,
-        extra={"purchase_id": purchase.id, "dealer_id": dealer.id},
-    )
     return purchase
 
 
@@ -161,23 +137,10 @@ def record_registrations(
     *,
     now: datetime,
     user_id: int | None = None,
-    item_keys: list[set[int]] | None = None,
-    item_matches: list[list[Match]] | None = None,
-) -> list[SimpleNamespace]:
-    """Record validated registrations of one dealer: numbered, chained, every item indexed
-    and checked against Stop Heling, late ones flagged with a task. Flushes, never commits.
-    ``item_keys``: the items' ``hits.service.item_keys`` in order, when already computed;
-    ``item_matches``: their Stop Heling matches, when already looked up within this
-    transaction's matching turn (``hits.service.match_new_items``).
-
-    One registration at the counter or a CSV file of thousands, the same few statements:
-    the entries are built in Python before the dealer's register is locked; under the lock
-    their ids are taken in one statement, the chain is hashed in Python and the rows go in
-    with one multi-row insert per table; the items are matched in batches
-    (``match_new_items``). An ORM object costs more than the rest of storing its row, so the
-    entries are plain objects with the models' attribute names (``chain`` hashes them and
-    the presenters show them as they do models).
-    """
+) -> list[Purchase]:
+    """Record validated registrations of one dealer: numbered, chained, every item checked
+    against Stop Heling, late ones flagged with a task (flushes, never commits). One entry
+    at the counter or a chunk of a CSV file: the same few statements."""
     ensure_active(dealer)
     municipality = dealer.municipality
     today = now.astimezone(AMSTERDAM).date()
@@ -192,92 +155,68 @@ def record_registrations(
                 hold_until(acquisition_date, municipality),
             )
         deadline, until = periods[acquisition_date]
-        purchase = SimpleNamespace(
-            id=None, dealer_id=dealer.id, sequence_number=None, acquired_at=acquired_at,
-            acquisition_date=acquisition_date, acquisition_type=data["acquisition_type"],
-            seller_id=None, recorded_at=now, recorded_by_id=user_id, late=today > deadline,
-            registration_deadline=deadline, prev_hash=None, entry_hash=None,
-            chain_position=None,
-        )  # fmt: skip
-        # A new entry has no corrections and its items no sale: known, so presenting it
-        # loads nothing.
-        purchase.corrections = []
-        purchase.seller = _new_seller(data.get("seller"), dealer, now)
         status = (ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE).value
-        purchase.items = [
-            _new_item(item, position, dealer, until, status, now)
-            for position, item in enumerate(data["items"])
-        ]
-        purchases.append(purchase)
-    sellers = [p.seller for p in purchases if p.seller is not None]
-    items = [item for p in purchases for item in p.items]
+        purchases.append(
+            Purchase(
+                dealer=dealer,
+                acquired_at=acquired_at,
+                acquisition_date=acquisition_date,
+                acquisition_type=data["acquisition_type"],
+                seller=_new_seller(data.get("seller"), dealer, now),
+                recorded_at=now,
+                recorded_by_id=user_id,
+                late=today > deadline,
+                registration_deadline=deadline,
+                entry_hash="",  # sealed below, once the ids are known
+                # A new entry has no corrections and its items no sale.
+                corrections=[],
+                items=[
+                    _new_item(item, position, dealer, until, status, now)
+                    for position, item in enumerate(data["items"])
+                ],
+            )
+        )
     # From here until the commit, other registrations of this dealer wait: keep it short.
-    lock = chain.HeadRequest(dealer.id, new_sequence_number=True, count=len(purchases))
-    new_ids = IdRequest(session, {Seller: len(sellers), Purchase: len(purchases), Item: len(items)})
-    # PostgreSQL: two round trips in one pipeline: the lock and the ids, then the inserts,
-    # the keys and the Stop Heling lookups, whose rows come with the sync that ends it.
-    try:
-        with pipelined(session):
-            locked, allocated = fetch_each(session, [lock.statement, new_ids.statement])
-            head = lock.head(locked)
-            last_hash = _number_and_chain(purchases, sellers, new_ids.ids(allocated), head)
-            insert_rows(session, Seller, sellers)
-            insert_rows(session, Purchase, purchases)
-            insert_rows(session, Item, items)
-            chain.move_head(session, dealer.id, last_hash)
-            hits_of = match_new_items_later(session, items, item_keys, item_matches)
-    except chain.NotActive:  # out of the pipeline, where the ORM can read the dealer again
-        _refuse_stopped(session, dealer)
-    hits = hits_of()
-    if hits:
-        for purchase in purchases:  # what a hit's payload reads, known: nothing to load
-            purchase.dealer = dealer
-            for item in purchase.items:
-                item.purchase = purchase
-        # ``record_hits`` puts the entries of the items it holds on police hold.
-        new_items = {item.id: item for item in items}
-        record_hits(session, hits, trigger="registration", now=now, new_items=new_items)
-    open_tasks(
-        session,
-        [
-            TaskRequest(
-                dealer_id=dealer.id,
-                municipality_id=dealer.municipality_id,
+    head = lock_register(session, dealer, new_sequence_number=True, count=len(purchases))
+    for offset, purchase in enumerate(purchases):
+        purchase.sequence_number = head.sequence_number + offset
+        purchase.chain_position = head.position + offset
+    session.add_all(purchases)
+    session.flush()  # the ids, which the chain hashes
+    prev_hash = head.prev_hash
+    for purchase in purchases:
+        seller_hash = None if purchase.seller is None else purchase.seller.data_hash
+        purchase.prev_hash = prev_hash
+        purchase.entry_hash = chain.chain_hash(
+            prev_hash, chain.purchase_content(purchase, seller_hash=seller_hash)
+        )
+        prev_hash = purchase.entry_hash
+    if purchases:
+        chain.move_head(session, dealer.id, prev_hash)
+    check_items(session, [item for p in purchases for item in p.items], now=now)
+    for purchase in purchases:
+        if purchase.late:
+            open_task(
+                session,
+                dealer=dealer,
                 reason="late_registration",
-                dedupe_key=f"purchase:{p.id}",
+                now=now,
+                dedupe_key=f"purchase:{purchase.id}",
                 details=(
-                    f"purchase {p.id} (sequence number {p.sequence_number}), acquired "
-                    f"{p.acquisition_date.isoformat()}, registered {today.isoformat()}, "
-                    f"deadline {p.registration_deadline.isoformat()}"
+                    f"purchase {purchase.id} (sequence number {purchase.sequence_number}), "
+                    f"acquired {purchase.acquisition_date.isoformat()}, registered "
+                    f"{today.isoformat()}, deadline {purchase.registration_deadline.isoformat()}"
                 ),
             )
-            for p in purchases
-            if p.late
-        ],
-        now=now,
-    )
+    session.flush()
+    for purchase in purchases:
+        log.info(
+            "registered purchase %s for dealer %s",
+            purchase.id,
+            dealer.id,
+            extra={"purchase_id": purchase.id, "dealer_id": dealer.id},
+        )
     return purchases
-
-
-def _number_and_chain(purchases, sellers, ids: dict, head: chain.ChainHead) -> str | None:
-    """Give the new entries their ids and sequence numbers and hash them onto the chain;
-    the chain's new last hash."""
-    for seller, seller_id in zip(sellers, ids[Seller], strict=True):
-        seller.id = seller_id
-    item_ids = iter(ids[Item])
-    prev_hash, position = head.prev_hash, head.position
-    for offset, (purchase, purchase_id) in enumerate(zip(purchases, ids[Purchase], strict=True)):
-        purchase.id = purchase_id
-        purchase.sequence_number = head.sequence_number + offset
-        purchase.seller_id = None if purchase.seller is None else purchase.seller.id
-        purchase.chain_position, purchase.prev_hash = position, prev_hash
-        for item in purchase.items:
-            item.id, item.purchase_id = next(item_ids), purchase_id
-        seller_hash = None if purchase.seller is None else purchase.seller.data_hash
-        content = chain.purchase_content(purchase, seller_hash=seller_hash)
-        purchase.entry_hash = chain.chain_hash(prev_hash, content)
-        prev_hash, position = purchase.entry_hash, position + 1
-    return prev_hash
 
 
 def seller_fields(data: dict) -> dict:
@@ -299,27 +238,15 @@ def seller_fields(data: dict) -> dict:
     }
 
 
-def hash_seller(data: dict) -> None:
-    """Put the seller's ``data_hash`` into validated seller data, where ``_new_seller``
-    takes it: the CSV import's helper process computes it beside the validation."""
-    data["data_hash"] = chain.digest(seller_fields(data))
-
-
-def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> SimpleNamespace | None:
+def _new_seller(data: dict | None, dealer: Dealer, now: datetime) -> Seller | None:
     if data is None:
         return None
     fields = seller_fields(data)
-    seller = SimpleNamespace(id=None, dealer_id=dealer.id, **fields, created_at=now,
-                             purged_at=None)  # fmt: skip
-    # Never from the request: the schema refuses fields it does not know.
-    seller.data_hash = data.get("data_hash") or chain.digest(fields)
-    return seller
+    return Seller(dealer_id=dealer.id, **fields, created_at=now, data_hash=chain.digest(fields))
 
 
-def _new_item(data, position, dealer, until, status, now) -> SimpleNamespace:
-    item = SimpleNamespace(
-        id=None,
-        purchase_id=None,
+def _new_item(data, position, dealer, until, status, now) -> Item:
+    item = Item(
         dealer_id=dealer.id,
         position=position,
         category=data["category"],
@@ -330,8 +257,8 @@ def _new_item(data, position, dealer, until, status, now) -> SimpleNamespace:
         status=status,
         hold_until=until,
         created_at=now,
+        sale=None,
     )
-    item.sale = None  # a new item is not sold: known, so presenting it loads nothing
     set_identifiers(item, data)
     return item
 

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from ..accounts.authz import web_role_required
 from ..apiutil import paginate
 from ..clock import AMSTERDAM, clock
-from ..database import writes_on_read
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..timeutil import aware
@@ -29,7 +28,7 @@ from .queries import (
     visible_purchase,
 )
 from .schemas import PurchaseListArgs
-from .service import RegisterError, register_purchase, sell_item
+from .service import RegisterError, register_purchase, sell_item, validate_sale
 
 bp = Blueprint("purchases_web", __name__)
 
@@ -74,7 +73,6 @@ def new_purchase():
             db.session, dealer, payload, now=clock().now(), user_id=g.principal.user_id
         )
     except RegisterError as exc:
-        db.session.rollback()
         errors = form_errors(exc.errors or {}, own_errors)
         return render_template(
             "purchases/new.html",
@@ -85,7 +83,6 @@ def new_purchase():
             **_choices(),
         ), exc.status
     if own_errors:  # the entry was valid without the unreadable price: do not store it
-        db.session.rollback()
         return render_template(
             "purchases/new.html",
             dealer=dealer,
@@ -93,7 +90,6 @@ def new_purchase():
             errors=_translated(own_errors),
             **_choices(),
         ), 422
-    db.session.commit()
     return redirect(url_for("purchases_web.confirmation", purchase_id=purchase.id), code=303)
 
 
@@ -113,7 +109,6 @@ def _purpose_or_none() -> str | None:
 
 
 @bp.route("/purchases")
-@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def register_list():
     args = PurchaseListArgs().load(_clean_args(request.args))
@@ -128,7 +123,6 @@ def register_list():
             db.session, g.principal, page["items"], purpose, action="search_register"
         )
         page["items"] = [present_purchase(p, today) for p in page["items"]]
-        db.session.commit()
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "purchases/list.html",
@@ -150,7 +144,6 @@ def _clean_args(raw) -> dict:
 
 
 @bp.route("/purchases/<int:purchase_id>")
-@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def purchase_detail(purchase_id: int):
     purpose = _purpose_or_none()
@@ -161,12 +154,10 @@ def purchase_detail(purchase_id: int):
         abort(404)
     audit_seller_reads(db.session, g.principal, [purchase], purpose, action="read_purchase")
     body = present_purchase(purchase, clock().today())
-    db.session.commit()
     return render_template("purchases/detail.html", purchase=body, purpose=purpose)
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
-@writes_on_read  # police and inspectors' reads are audited
 @web_role_required("dealer", "enforcement", "police")
 def item_detail(item_id: int):
     purpose = _purpose_or_none()
@@ -191,12 +182,11 @@ def item_detail(item_id: int):
         if values.get("buyer.name", "").strip():
             payload["buyer"] = {"name": values["buyer.name"]}
         try:
-            sell_item(db.session, item, payload, now=clock().now(), user_id=g.principal.user_id)
-            if own:
+            if own:  # the sale's own errors beside ours; nothing is stored
+                validate_sale(payload, item, now=clock().now())
                 raise RegisterError("", {})
+            sell_item(db.session, item, payload, now=clock().now(), user_id=g.principal.user_id)
         except RegisterError as exc:
-            db.session.rollback()
-            item = visible_item(db.session, g.principal, item_id)
             merged = {
                 ("price" if k == "price_cents" else k): v for k, v in (exc.errors or {}).items()
             }
@@ -205,11 +195,9 @@ def item_detail(item_id: int):
             problem = translate(exc.detail) if exc.status == 409 else None
             status = exc.status if not own else 422
         else:
-            db.session.commit()
             return redirect(url_for("purchases_web.item_detail", item_id=item_id), code=303)
     else:
         audit_seller_reads(db.session, g.principal, [item.purchase], purpose, action="read_item")
-        db.session.commit()
     today = clock().today()
     if not values:
         values = {"sold_at": clock().now().astimezone(AMSTERDAM).strftime("%Y-%m-%dT%H:%M")}
@@ -321,13 +309,10 @@ def import_upload():
                 result = importer.import_csv(
                     db.session, _dealer(), text, now=clock().now(), user_id=g.principal.user_id
                 )
-                db.session.commit()
             except importer.ImportRejected as exc:
-                db.session.rollback()
                 problem, status = translate(exc.detail), 422
                 rows = [{"row": r["row"], "errors": _translated(r["errors"])} for r in exc.rows]
             except RegisterError as exc:
-                db.session.rollback()
                 problem, status = translate(exc.detail), exc.status
     return render_template(
         "purchases/import.html", result=result, rows=rows, problem=problem, columns=importer.COLUMNS

@@ -10,7 +10,7 @@ from standardwebhooks import Webhook
 
 from notifications.models import DELIVERED, OutboxEvent
 from register.hits.models import Hit
-from register.hits.service import record_hit
+from register.hits.service import record_hits
 from register.inspections.models import InspectionTask
 from register.purchases.models import Item, Purchase, Seller
 from stolen_db.matching import Match
@@ -101,9 +101,9 @@ def test_a_hit_is_held_queued_and_tasked_in_one_transaction_and_reaches_the_poli
     report = _stolen_report(session, clock)
     match = Match(report.id, report.report_number, "exact", "imei", 1.0)
 
-    hit = record_hit(session, item, match, trigger="registration", now=clock.now())
+    (hit,) = record_hits(session, [(item, match)], trigger="registration", now=clock.now())
     # A second check of the same item against the same report changes nothing.
-    assert record_hit(session, item, match, trigger="registration", now=clock.now()) is hit
+    assert record_hits(session, [(item, match)], trigger="registration", now=clock.now()) == [hit]
     session.commit()
     hit_id, item_id, dealer_id = hit.id, item.id, item.dealer_id
 

@@ -16,6 +16,9 @@ from tests.conftest import TEST_DATABASE_URL
 from .helpers import WorkerProcess, add_events, start_receiver, wait_until, worker_env
 
 pytestmark = pytest.mark.slow
+postgresql_only = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="several workers share the queue only on PostgreSQL"
+)
 
 
 @pytest.fixture
@@ -95,55 +98,54 @@ def test_worker_once_delivers_what_is_due_and_exits(
     assert _statuses(session)[DELIVERED] == 3
 
 
-# Several workers share the queue only on PostgreSQL (SQLite has a single writer), so these
-# tests exist when the suite runs against PostgreSQL (CI runs it once with
-# TEST_DATABASE_URL set).
-if TEST_DATABASE_URL:
+# Several workers share the queue only on PostgreSQL (SQLite has a single writer).
 
-    def test_two_claims_at_once_on_postgresql_take_disjoint_events(app, session, clock):
-        add_events(session, clock, 12)
-        engine = create_engine(TEST_DATABASE_URL)
-        try:
-            with Session(engine) as first, Session(engine) as second:
-                # Both transactions are open at once: the first holds its rows locked.
-                a = claim_due(first, now=clock.now(), token="a#1", limit=5)
-                b = claim_due(second, now=clock.now(), token="b#1", limit=5)
-                first.commit()
-                second.commit()
-                with Session(engine) as third:
-                    c = claim_due(third, now=clock.now(), token="c#1", limit=100)
-                    third.commit()
-        finally:
-            engine.dispose()
-        ids = [claim.id for claim in a + b + c]
-        assert len(a) == 5 and len(b) == 5 and len(c) == 2
-        assert len(ids) == len(set(ids)) == 12
 
-    def test_two_worker_processes_on_postgresql_never_claim_the_same_event(
-        database_uri, session, clock, receiver, processes
-    ):
-        receiver.mode = "slow"
-        receiver.delay = 0.01
-        env = worker_env(database_uri, receiver.url, WORKER_BATCH_SIZE=5)
-        workers = [WorkerProcess(env), WorkerProcess(env)]
-        processes.extend(workers)
-        for worker in workers:
-            worker.wait_for_log("started")
-        events = add_events(session, clock, 300, now=datetime.now(UTC))
+@postgresql_only
+def test_two_claims_at_once_on_postgresql_take_disjoint_events(app, session, clock):
+    add_events(session, clock, 12)
+    engine = create_engine(TEST_DATABASE_URL)
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            # Both transactions are open at once: the first holds its rows locked.
+            a = claim_due(first, now=clock.now(), token="a#1", limit=5)
+            b = claim_due(second, now=clock.now(), token="b#1", limit=5)
+            first.commit()
+            second.commit()
+            with Session(engine) as third:
+                c = claim_due(third, now=clock.now(), token="c#1", limit=100)
+                third.commit()
+    finally:
+        engine.dispose()
+    ids = [claim.id for claim in a + b + c]
+    assert len(a) == 5 and len(b) == 5 and len(c) == 2
+    assert len(ids) == len(set(ids)) == 12
 
-        wait_until(lambda: _statuses(session)[DELIVERED] == 300, message="all delivered")
-        for worker in workers:
-            assert worker.terminate() == 0
 
-        session.rollback()
-        attempts = session.execute(
-            select(DeliveryAttempt.event_id, DeliveryAttempt.worker_id)
-        ).all()
-        session.rollback()
-        # Each event was claimed, attempted and delivered exactly once, by one of the two.
-        per_event = Counter(event_id for event_id, _ in attempts)
-        assert set(per_event) == {event.id for event in events}
-        assert set(per_event.values()) == {1}
-        by_worker = Counter(worker_id for _, worker_id in attempts)
-        assert len(by_worker) == 2, by_worker  # both took part
-        assert sorted(receiver.ids()) == sorted(event.message_id for event in events)
+@postgresql_only
+def test_two_worker_processes_on_postgresql_never_claim_the_same_event(
+    database_uri, session, clock, receiver, processes
+):
+    receiver.mode = "slow"
+    receiver.delay = 0.01
+    env = worker_env(database_uri, receiver.url, WORKER_BATCH_SIZE=5)
+    workers = [WorkerProcess(env), WorkerProcess(env)]
+    processes.extend(workers)
+    for worker in workers:
+        worker.wait_for_log("started")
+    events = add_events(session, clock, 300, now=datetime.now(UTC))
+
+    wait_until(lambda: _statuses(session)[DELIVERED] == 300, message="all delivered")
+    for worker in workers:
+        assert worker.terminate() == 0
+
+    session.rollback()
+    attempts = session.execute(select(DeliveryAttempt.event_id, DeliveryAttempt.worker_id)).all()
+    session.rollback()
+    # Each event was claimed, attempted and delivered exactly once, by one of the two.
+    per_event = Counter(event_id for event_id, _ in attempts)
+    assert set(per_event) == {event.id for event in events}
+    assert set(per_event.values()) == {1}
+    by_worker = Counter(worker_id for _, worker_id in attempts)
+    assert len(by_worker) == 2, by_worker  # both took part
+    assert sorted(receiver.ids()) == sorted(event.message_id for event in events)

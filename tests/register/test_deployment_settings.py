@@ -14,6 +14,7 @@ def test_postgresql_gets_a_bounded_pinged_and_recycled_pool(monkeypatch):
     assert options["pool_size"] == 5
     assert options["max_overflow"] == 5
     assert options["pool_recycle"] == 1800
+    assert options["pool_pre_ping"] is True
     assert options["connect_args"]["application_name"].startswith("register-")
     with app.app_context():
         from register.extensions import db
@@ -28,17 +29,15 @@ def test_pool_settings_come_from_the_environment(monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "SECRET_KEY": "x"})
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert (options["pool_size"], options["max_overflow"]) == (2, 0)
-    assert app.config["DB_POOL_PRE_PING"] is False
+    assert options["pool_pre_ping"] is False
 
 
 def test_sqlite_keeps_its_busy_timeout_and_no_pool_options(tmp_path):
-    from register.sqlite_writers import QueuedWriterConnection
-
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite", "SECRET_KEY": "x"}
     )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options == {"connect_args": {"timeout": 30, "factory": QueuedWriterConnection}}
+    assert options == {"connect_args": {"timeout": 30}, "pool_pre_ping": True}
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(database_uri):

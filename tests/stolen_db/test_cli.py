@@ -55,7 +55,7 @@ def test_stolen_generate_adds_reports_that_match(app, session):
         select(StolenReport).where(StolenReport.serial_number.is_not(None))
     ).first()
     typed = report.serial_number.lower()
-    matches = find_matches(session, Identifiers(serial_number=typed, brand=report.brand))
+    (matches,) = find_matches(session, [Identifiers(serial_number=typed, brand=report.brand)])
     assert [m.report_id for m in matches] == [report.id]
 
 
@@ -144,7 +144,7 @@ def test_the_demo_reports_can_be_hit_by_the_demo_purchases(session, clock):
         Identifiers(frame_number=demo.DEMO_STOLEN_FRAME, brand=demo.DEMO_STOLEN_FRAME_BRAND),
         Identifiers(serial_number=demo.DEMO_STOLEN_SERIAL, brand=demo.DEMO_STOLEN_SERIAL_BRAND),
     ):
-        assert len(find_matches(session, identifiers)) == 1, identifiers
+        assert len(find_matches(session, [identifiers])[0]) == 1, identifiers
     withdrawn = Identifiers(imei=demo.DEMO_WITHDRAWN["imei"])
-    assert find_matches(session, withdrawn) == []
+    assert find_matches(session, [withdrawn]) == [[]]
     assert session.scalar(select(func.count(StolenReport.id))) == 6 + demo.SYNTHETIC_COUNT

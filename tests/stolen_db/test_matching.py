@@ -74,7 +74,7 @@ CASES = [
 def test_a_typed_identifier_matches_with_the_documented_kind_and_confidence(
     reports, session, report, identifier_type, typed, brand, kind
 ):
-    matches = find_matches(session, Identifiers(**{identifier_type: typed}, brand=brand))
+    (matches,) = find_matches(session, [Identifiers(**{identifier_type: typed}, brand=brand)])
     found = [m for m in matches if m.report_id == reports[report].id]
     if kind is None:
         assert found == []
@@ -102,13 +102,13 @@ def test_a_withdrawn_report_never_matches(reports, session, clock, identifier_ty
     for report in reports.values():
         withdraw(session, report.id, now=clock.now())
     session.commit()
-    assert find_matches(session, Identifiers(**{identifier_type: typed}, brand=brand)) == []
+    assert find_matches(session, [Identifiers(**{identifier_type: typed}, brand=brand)]) == [[]]
 
 
 def test_the_strongest_match_over_several_identifiers_explains_the_result(reports, session):
-    matches = find_matches(
+    (matches,) = find_matches(
         session,
-        Identifiers(imei="35209900176I481", serial_number="C02XK0XJJG5J", brand="Apple"),
+        [Identifiers(imei="35209900176I481", serial_number="C02XK0XJJG5J", brand="Apple")],
     )
     by_report = {m.report_id: m for m in matches}
     assert by_report[reports["imei"].id].kind == "lookalike"
@@ -118,8 +118,8 @@ def test_the_strongest_match_over_several_identifiers_explains_the_result(report
 
 def test_limiting_the_tiers_leaves_out_weaker_matches(reports, session):
     typed = Identifiers(serial_number="CO2XKOXJJG5H", brand="Apple")
-    assert find_matches(session, typed, tiers=("exact", "normalized")) == []
-    assert [m.kind for m in find_matches(session, typed)] == ["lookalike"]
+    assert find_matches(session, [typed], tiers=("exact", "normalized")) == [[]]
+    assert [m.kind for m in find_matches(session, [typed])[0]] == ["lookalike"]
 
 
 def test_every_tier_is_an_index_lookup_not_a_scan():
@@ -131,10 +131,10 @@ def test_every_tier_is_an_index_lookup_not_a_scan():
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     statements = [
-        (matching._BY_NORM["imei"], ("1",)),
-        (matching._BY_NORM["serial_number"], ("1",)),
-        (matching._BY_NORM["frame_number"], ("1",)),
-        (matching._by_keys_sql(3), (1, 2, 3)),
+        (matching._norm_lookup_sql("imei", 2), ("1", "2")),
+        (matching._norm_lookup_sql("serial_number", 2), ("1", "2")),
+        (matching._norm_lookup_sql("frame_number", 2), ("1", "2")),
+        (matching._by_keys_sql(3, with_key=True), (1, 2, 3)),
         (matching._PUBLIC_SQL, ("1", "1", "1", "", "")),
     ]
     with engine.connect() as conn:
@@ -147,14 +147,12 @@ def test_every_tier_is_an_index_lookup_not_a_scan():
 
 
 def test_matching_many_goods_at_once_answers_as_matching_each(reports, session):
-    """``find_matches_many`` (the CSV imports) finds, for every good, what ``find_matches``
-    finds for it alone: every case above, in one call."""
-    from stolen_db.matching import find_matches_many
-
+    """``find_matches`` of many goods (a CSV import) finds, for every good, what it finds
+    for that good alone: every case above, in one call."""
     goods = [Identifiers(**{t: typed}, brand=brand) for _, t, typed, brand, _ in CASES]
     goods.append(Identifiers(imei="35209900176I481", serial_number="C02XK0XJJG5J", brand="Apple"))
-    assert find_matches_many(session, goods) == [find_matches(session, g) for g in goods]
+    assert find_matches(session, goods) == [find_matches(session, [g])[0] for g in goods]
     tiers = ("exact", "normalized")
-    assert find_matches_many(session, goods, tiers) == [
-        find_matches(session, g, tiers) for g in goods
+    assert find_matches(session, goods, tiers) == [
+        find_matches(session, [g], tiers)[0] for g in goods
     ]

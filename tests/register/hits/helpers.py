@@ -1,13 +1,13 @@
 """Registered items for hit tests, made the way the DOR registers them.
 
 The DOR service (another area) fills the normalised columns with ``stolen_db.normalize`` and
-calls ``check_item`` for every new item after flushing it; these helpers do the same with
+calls ``check_items`` for the new items after flushing it; these helpers do the same with
 the smallest valid purchase around the item.
 """
 
 from __future__ import annotations
 
-from register.hits.service import check_item
+from register.hits.service import check_items
 from register.purchases.models import Item, Purchase
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
@@ -65,6 +65,6 @@ def register_item(
     session.add(item)
     session.flush()
     if check:
-        check_item(session, item, now=now)
+        check_items(session, [item], now=now)
     session.commit()
     return item

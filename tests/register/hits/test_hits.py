@@ -214,12 +214,12 @@ class TestRetroactive:
 
 
 def test_registration_and_a_later_report_never_double_count_a_hit(session, clock, dealer):
-    from register.hits.service import check_item, retroactive_hits
+    from register.hits.service import check_items, retroactive_hits
 
     report = add_report(session, clock, imei=IMEI)
     item = register_item(session, clock, dealer=dealer, imei=IMEI)
-    check_item(session, item, now=clock.now())
-    retroactive_hits(session, report, clock.now() + timedelta(minutes=1))
+    check_items(session, [item], now=clock.now())
+    retroactive_hits(session, [report], clock.now() + timedelta(minutes=1))
     session.commit()
     assert session.query(Hit).count() == 1
     assert session.query(OutboxEvent).count() == 1
@@ -228,9 +228,9 @@ def test_registration_and_a_later_report_never_double_count_a_hit(session, clock
 def test_many_theft_reports_at_once_make_the_hits_one_report_at_a_time_would(
     session, clock, dealer
 ):
-    """The police's bulk import (``report_thefts`` with ``retroactive_hits_many``) matches
+    """The police's bulk import (``report_thefts`` with ``retroactive_hits``) matches
     every tier, keeps the retention window and records each hit with its event and task."""
-    from register.hits.service import registered_matches, retroactive_hits_many
+    from register.hits.service import registered_matches, retroactive_hits
     from stolen_db.models import StolenReport
     from stolen_db.service import report_thefts
 
@@ -253,7 +253,7 @@ def test_many_theft_reports_at_once_make_the_hits_one_report_at_a_time_would(
         report("B-4", imei="123"),  # refused: not an IMEI
     ]
     result = report_thefts(
-        session, reports, now=clock.now(), find_registered_matches_many=retroactive_hits_many
+        session, reports, now=clock.now(), find_registered_matches=retroactive_hits
     )
     assert [r.report_number for r in result.reports] == ["B-1", "B-2", "B-3"]
     assert result.duplicates == [3] and list(result.refused) == [4]
@@ -296,9 +296,9 @@ def test_many_hits_are_recorded_at_once_each_with_its_hold_event_and_task(
     def match(kind):
         return Match(report.id, report.report_number, kind, "imei", 1.0)
 
-    pairs = [(first.id, match("exact")), (second.id, match("near")),
-             (sold.id, match("exact")), (first.id, match("exact"))]  # fmt: skip
-    ids = record_hits(session, pairs, trigger="theft_report", now=clock.now())
+    pairs = [(first, match("exact")), (second, match("near")),
+             (sold, match("exact")), (first, match("exact"))]  # fmt: skip
+    ids = [hit.id for hit in record_hits(session, pairs, trigger="theft_report", now=clock.now())]
     session.commit()
     assert len(set(ids)) == 3 and ids[0] == ids[3]
     hits = {h.item_id: h for h in session.scalars(select(Hit))}
@@ -321,7 +321,7 @@ def test_many_hits_are_recorded_at_once_each_with_its_hold_event_and_task(
 
     again = record_hits(session, pairs, trigger="theft_report", now=clock.now())
     session.commit()
-    assert again == ids
+    assert [hit.id for hit in again] == ids
     assert session.query(Hit).count() == 3
     assert session.query(OutboxEvent).count() == 3
     assert session.query(InspectionTask).count() == 3
@@ -346,7 +346,7 @@ def test_a_hit_leaves_the_sessions_copy_of_its_item_on_police_hold_with_nothing_
     assert copy.status == "holding"
 
     match = Match(report.id, report.report_number, "exact", "imei", 1.0)
-    record_hits(session, [(item.id, match)], trigger="theft_report", now=clock.now())
+    record_hits(session, [(copy, match)], trigger="theft_report", now=clock.now())
 
     assert copy.status == "police_hold"
     assert copy not in session.dirty

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from register.dealers.models import Dealer
 from register.extensions import db
 from register.hits.models import Hit
-from register.purchases.service import record_registration, validate_registration
+from register.purchases.service import record_registrations, validate_registration
 from tests.register.purchases.helpers import IMEI_1, purchase
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,7 @@ def test_a_theft_reported_while_a_registration_is_open_makes_its_hit(app, make, 
     def register():
         dealer = db.session.get(Dealer, dealer_id)
         data = validate_registration(purchase(), dealer, now=clock.now())
-        record_registration(db.session, dealer, data, now=clock.now())
+        record_registrations(db.session, dealer, [data], now=clock.now())
 
     registration = HeldOpen(app, "/api/v1/purchases", register)
     (answer,) = while_open(

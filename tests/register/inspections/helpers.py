@@ -69,7 +69,7 @@ def make_purchase(
 def make_hit(session, purchase, *, now: datetime):
     """A stolen report matching the purchase's first item, recorded as a hit through the
     hits service (task, police hold and outbox event included); committed."""
-    from register.hits.service import record_hit
+    from register.hits.service import record_hits
     from stolen_db.matching import Match
     from stolen_db.models import StolenReport
 
@@ -85,10 +85,9 @@ def make_hit(session, purchase, *, now: datetime):
     )
     session.add(report)
     session.flush()
-    hit = record_hit(
+    (hit,) = record_hits(
         session,
-        item,
-        Match(report.id, report.report_number, "exact", "imei", 1.0),
+        [(item, Match(report.id, report.report_number, "exact", "imei", 1.0))],
         trigger="registration",
         now=now,
     )

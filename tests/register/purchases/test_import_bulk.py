@@ -78,13 +78,13 @@ def _goods_matched_here(monkeypatch) -> list[int]:
     import register.hits.service as hits_service
 
     counted: list[int] = []
-    real = hits_service.find_matches_later
+    real = hits_service.find_matches
 
     def counting(session, goods, *args, **kwargs):
         counted.append(len(goods))
         return real(session, goods, *args, **kwargs)
 
-    monkeypatch.setattr(hits_service, "find_matches_later", counting)
+    monkeypatch.setattr(hits_service, "find_matches", counting)
     return counted
 
 
@@ -100,9 +100,9 @@ def test_a_large_file_validated_in_a_helper_process_is_stored_in_file_order(
     response = post_csv(api, user, csv_text(*rows))
     assert response.status_code == 201, response.json
     assert _CountedPool.started == 1
-    # The first chunk (A, B: three items) is matched here; the others by the helper, or
-    # here when this process had to wait for them (see the helper's own tests below).
-    assert matched_here[0] == 3 and sum(matched_here) <= 6
+    # The first chunk (A, B: three items) is matched here, and so is every other chunk: a
+    # registration looks its own items up, in one batch.
+    assert matched_here[0] == 3 and sum(matched_here) == 6
     entries = response.json["entries"]
     assert [(e["purchase_ref"], e["row"], e["sequence_number"]) for e in entries] == [
         ("A", 2, 1), ("B", 4, 2), ("C", 5, 3), ("D", 6, 4), ("E", 7, 5),
@@ -161,25 +161,6 @@ def test_a_bad_row_validated_in_the_helper_process_stores_nothing(api, make, ses
     assert session.get(Dealer, user.dealer_id).last_sequence_number == 0
     # The numbers taken by the chunks stored before the bad row was found are given back.
     assert api.post("/api/v1/purchases", purchase(), as_=user).json["sequence_number"] == 1
-
-
-def test_an_imports_large_page_cache_is_given_back_with_its_connection(session):
-    """SQLite: the import's page cache is the connection's until it returns to the pool."""
-    from register.database import BULK_PAGE_CACHE, DEFAULT_PAGE_CACHE, use_bulk_page_cache
-
-    connection = session.connection()
-    driver = connection.connection.driver_connection
-    sqlite = connection.dialect.name == "sqlite"
-
-    def cache_size():
-        return driver.execute("PRAGMA cache_size").fetchone()[0] if sqlite else None
-
-    before = cache_size()
-    use_bulk_page_cache(session)
-    assert cache_size() == (BULK_PAGE_CACHE if sqlite else None)
-    session.commit()
-    session.close()  # the connection goes back to the pool
-    assert cache_size() == before == (DEFAULT_PAGE_CACHE if sqlite else None)
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_a_dealer_stopped_while_its_registration_was_being_read_cannot_register(
     from register.dealers.models import Dealer
     from register.purchases.service import (
         DealerNotActive,
-        record_registration,
+        record_registrations,
         validate_registration,
     )
 
@@ -99,14 +99,14 @@ def test_a_dealer_stopped_while_its_registration_was_being_read_cannot_register(
     )
     assert dealer.status == "active"
     with pytest.raises(DealerNotActive, match="stopped"):
-        record_registration(session, dealer, data, now=utcnow())
+        record_registrations(session, dealer, [data], now=utcnow())
     session.rollback()
     assert session.scalar(select(func.count(Purchase.id))) == 0
 
 
 def test_a_dealer_stopped_after_its_token_was_read_cannot_register(make, session):
-    """The API registers with the dealer as the token's lookup read it (plain values, not a
-    model): a stop since then counts once the register is locked, as it does for a model."""
+    """The API registers with the dealer as the token's lookup loaded it: a stop since then
+    counts once the register is locked."""
     import pytest
     from sqlalchemy import update
 
@@ -116,7 +116,7 @@ def test_a_dealer_stopped_after_its_token_was_read_cannot_register(make, session
     from register.dealers.models import Dealer
     from register.purchases.service import (
         DealerNotActive,
-        record_registration,
+        record_registrations,
         validate_registration,
     )
 
@@ -129,47 +129,9 @@ def test_a_dealer_stopped_after_its_token_was_read_cannot_register(make, session
         update(Dealer.__table__).where(Dealer.__table__.c.id == dealer.id).values(status="stopped")
     )
     with pytest.raises(DealerNotActive, match="stopped"):
-        record_registration(session, dealer, data, now=utcnow())
+        record_registrations(session, dealer, [data], now=utcnow())
     session.rollback()
     assert session.scalar(select(func.count(Purchase.id))) == 0
-
-
-def test_a_registration_is_read_and_validated_while_another_process_writes(
-    app, api, make, database_uri
-):
-    """On SQLite only the writing waits for the database's one write lock: a registration
-    with errors is answered at once while another process holds the lock."""
-    import sqlite3
-    import threading
-
-    from register.extensions import db
-
-    headers = api.headers(make.user("dealer"))  # its token, made before the lock is taken
-    db.session.commit()
-    other = None
-    if db.engine.dialect.name == "sqlite":  # PostgreSQL has no database-wide write lock
-        other = sqlite3.connect(str(database_uri).removeprefix("sqlite:///"), timeout=30)
-        other.isolation_level = None
-        other.execute("BEGIN IMMEDIATE")
-    answers = []
-    thread = threading.Thread(
-        target=lambda: answers.append(
-            app.test_client().post(
-                "/api/v1/purchases", json=purchase(items=[phone("123")]), headers=headers
-            )
-        ),
-        daemon=True,
-    )
-    thread.start()
-    thread.join(10)
-    answered_while_locked = bool(answers)
-    if other is not None:
-        other.rollback()
-        other.close()
-    thread.join(30)
-    assert answered_while_locked
-    assert answers[0].status_code == 422
-    assert "items.0.imei" in answers[0].json["errors"]
 
 
 def test_a_stolen_item_registered_reaches_the_police_as_held_with_its_purchase(api, make, session):

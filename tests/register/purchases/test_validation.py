@@ -267,7 +267,7 @@ def test_a_failure_after_numbering_leaves_no_gap(api, dealer_user, session, monk
     def boom(*args, **kwargs):
         raise RuntimeError("matcher down")
 
-    monkeypatch.setattr(service, "match_new_items_later", boom)
+    monkeypatch.setattr(service, "check_items", boom)
     api.client.application.config["PROPAGATE_EXCEPTIONS"] = False
     response = api.post("/api/v1/purchases", purchase(), as_=dealer_user)
     assert response.status_code == 500
