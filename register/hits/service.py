@@ -41,6 +41,7 @@ from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 from ..database import allocate_ids, pipelined
 from ..dealers.models import Dealer
 from ..inspections.service import TaskRequest, open_tasks
+from ..integrity import ledger
 from ..purchases.models import ITEM_TRANSITIONS, Correction, Item, ItemStatus, Purchase
 from .models import Hit
 from .payload import hit_event_payload
@@ -163,6 +164,7 @@ def match_new_items_later(
     rows = [(key, item.id) for item, of_item in zip(items, keys, strict=True) for key in of_item]
     # In key order: the inserts walk the key index's pages once instead of at random.
     insert_item_keys(session, sorted(rows))
+    ledger.record_indexed(session, items, keys)
     if matches is None:
         # An item's keys are the keys that find its look-alike and near candidates.
         goods = [item_identifiers(item) for item in items]
@@ -419,6 +421,7 @@ def record_hits(
     hit_ids, event_ids = ids[Hit], ids[OutboxEvent]
     held = [item_id for item_id in dict.fromkeys(item_id for item_id, _ in new)
             if items[item_id].status in _HOLDABLE]  # fmt: skip
+    ledger.record_holds(session, [items[item_id] for item_id in held])
     for item_id in held:  # what the payloads say, and the session's copies too
         _mark_held(items[item_id])
     with pipelined(session):
@@ -443,7 +446,7 @@ def record_hits(
         if new:
             session.connection().execute(
                 insert(Hit.__table__).inline(),  # no RETURNING: nothing is read
-                [
+                hit_rows := [
                     {
                         "id": hit_id,
                         "item_id": item_id,
@@ -476,6 +479,7 @@ def record_hits(
             now=now,
             new_keys=True,  # hit:<a new hit's id>
         )
+    ledger.record_new_hits(session, hit_rows if new else [])
     for hit_id, (item_id, match) in zip(hit_ids, new, strict=True):
         log.info(
             "hit %s: item %s matches stolen report %s (%s, %s)",
