@@ -79,7 +79,9 @@ def start_ledger(session: Session) -> None:
     for item_id, key in session.execute(select(ItemIdentifierKey.item_id, ItemIdentifierKey.key)):
         keys.setdefault(item_id, []).append(key)
     by_dealer: dict[int, list[dict]] = {}
-    for item in session.scalars(select(Item).order_by(Item.id)):
+    columns = (Item.id, Item.dealer_id, Item.status, Item.imei_norm, Item.serial_norm,
+               Item.frame_norm)  # fmt: skip
+    for item in session.execute(select(*columns).order_by(Item.id)):
         record = ledger.indexed_record(item, keys.get(item.id, []))
         by_dealer.setdefault(item.dealer_id, []).append(record)
     for dealer_id in sorted(by_dealer):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from register.extensions import db
+from tests.stolen_db.helpers import add_report
 
 from ..purchases.helpers import IMEI_1, IMEI_2, phone, purchase, register, stolen_report
 
@@ -265,3 +266,14 @@ def test_the_worker_anchors_the_heads_daily(app, api, dealer_user, tmp_path):
     (path,) = tmp_path.glob("heads-*.json")
     heads = json.loads(path.read_text())["heads"]
     assert heads[f"register:{dealer_user.dealer_id}"][0] == 1
+
+
+def test_a_retroactive_hold_is_on_the_ledger(app, api, session, clock, dealer_user):
+    item = register(api, dealer_user)["items"][0]
+    add_report(session, clock, imei=IMEI_1, brand="Apple")
+    assert verify(app)[0] == 0
+    execute("UPDATE items SET status = 'holding' WHERE id = :id", id=item["id"])
+    code, output = verify(app)
+    assert code == 1
+    assert f"item {item['id']}: its status is holding, but the ledger (entry 2) last " \
+        "recorded police_hold" in output  # fmt: skip
