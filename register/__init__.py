@@ -33,6 +33,11 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         app.config["POLICE_WEBHOOK_SECRET"] = default_config.instance_secret(
             app.instance_path, "police_webhook_secret", default_config.new_webhook_secret
         )
+    for key, filename in (("CHAIN_SECRET", "chain_secret"), ("ANCHOR_SECRET", "anchor_secret")):
+        if not app.config.get(key):
+            app.config[key] = default_config.instance_secret(
+                app.instance_path, filename, default_config.new_secret_key
+            )
     _engine_options(app)
     _trust_proxies(app)
 

@@ -170,10 +170,11 @@ def init_app(app) -> None:
     from stolen_db import cli as stolen_cli
 
     from .inspections import cli as inspections_cli
+    from .integrity import cli as integrity_cli
     from .purchases import cli as purchases_cli
 
     for command in CORE_COMMANDS:
         app.cli.add_command(command)
     # Each domain adds its own (verify-register, stolen-generate, worker, ...).
-    for module in (purchases_cli, inspections_cli, stolen_cli, notifications_cli):
+    for module in (purchases_cli, integrity_cli, inspections_cli, stolen_cli, notifications_cli):
         module.register_commands(app)

@@ -51,6 +51,13 @@ RATELIMIT_LOGIN = "10 per minute"
 # Police notifications.
 POLICE_WEBHOOK_URL = "http://127.0.0.1:5001/webhook"
 POLICE_WEBHOOK_SECRET = None  # whsec_...; generated into instance/ when missing
+
+# Tamper evidence (docs/design.md): the key of every chain hash (HMAC-SHA256) and the key
+# that signs the anchored chain heads. Kept outside the database; generated into instance/
+# when missing. Keep a copy of both with the anchors, away from the database server.
+CHAIN_SECRET = None
+ANCHOR_SECRET = None
+ANCHOR_DIR = None  # where the worker's daily anchor-heads goes; default instance/anchors
 WORKER_POLL_SECONDS = 2.0
 DELIVERY_BACKOFF_BASE_SECONDS = 30.0  # delay before the first retry; doubles each time
 DELIVERY_BACKOFF_MAX_SECONDS = 3600.0  # longest delay between two attempts

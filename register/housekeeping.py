@@ -30,7 +30,17 @@ def schedule_inspections(app) -> None:
     log.info("inspection scheduling opened %s", dict(opened))
 
 
+def anchor_heads(app) -> None:
+    """Daily: write the signed statement of every chain head (``anchor-heads``)."""
+    from .integrity.anchors import write_anchor
+    from .integrity.cli import anchor_directory
+
+    path = write_anchor(db.session, anchor_directory(), utcnow())
+    log.info("chain heads anchored in %s", path)
+
+
 def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
     register_periodic_job(app, "schedule-inspections", schedule_inspections, cron="0 3 * * *")
+    register_periodic_job(app, "anchor-heads", anchor_heads, cron="15 0 * * *")

@@ -42,6 +42,8 @@ def base_config(database_uri: str, clock: FakeClock | None = None, **overrides) 
         "RATELIMIT_ENABLED": False,
         "POLICE_WEBHOOK_URL": "http://127.0.0.1:9/webhook",
         "POLICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CHAIN_SECRET": "test-chain-secret",
+        "ANCHOR_SECRET": "test-anchor-secret",
         "SERVER_NAME": None,
         # The test's own session only prepares and inspects data: let its reads not hold
         # SQLite's write lock while requests (or a live server's threads) want it.

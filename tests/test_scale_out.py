@@ -35,6 +35,7 @@ from register.dealers.models import Dealer
 from register.dealers.service import create_dealer, create_municipality
 from register.extensions import db
 from register.hits.models import Hit
+from register.integrity.verify import verify_items
 from register.purchases.chain import verify_dealer
 from register.purchases.models import Item, Purchase
 from stolen_db.generator import Generator
@@ -341,6 +342,7 @@ def test_two_web_processes_and_two_workers_on_postgresql_lose_and_repeat_nothing
             assert dealer.last_sequence_number == len(numbers)
             verification = verify_dealer(session, dealer)
             assert verification.ok, verification.problem
+            assert verify_items(session, dealer_id)[1] == []  # its ledger, and its items
 
         # Every hit has exactly one event, and every event is a hit's.
         events = session.scalars(select(OutboxEvent)).all()

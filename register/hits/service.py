@@ -32,6 +32,7 @@ from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
 from ..dealers.models import Dealer
 from ..inspections.service import open_task
+from ..integrity import ledger
 from ..purchases.models import (
     ITEM_TRANSITIONS,
     Correction,
@@ -124,6 +125,7 @@ def check_items(session: Session, items: Sequence[Item], *, now: datetime) -> li
     keys = [item_keys(item) for item in items]
     rows = [(key, item.id) for item, of_item in zip(items, keys, strict=True) for key in of_item]
     store_item_keys(session, sorted(rows))  # in key order: the key index's pages once
+    ledger.record_indexed(session, items, keys)
     goods = [item_identifiers(item) for item in items]
     found = find_matches(session, goods, keys=keys)
     pairs = [(item, match) for item, matches in zip(items, found, strict=True)
@@ -333,6 +335,9 @@ def record_hits(
     session.flush()  # the new hits' ids name their events and tasks
     # On hold where the item may go on hold as its row is now (a sale committed meanwhile
     # stays); the session's copies follow.
+    ledger.record_holds(
+        session, list({item.id: item for _, item, _ in new if item.status in _HOLDABLE}.values())
+    )
     for chunk in _chunks(sorted({item.id for _, item, _ in new})):
         session.execute(
             update(Item)
@@ -364,5 +369,8 @@ def record_hits(
             trigger,
             extra={"hit_id": hit.id, "item_id": item.id, "stolen_report_id": match.report_id},
         )
+    ledger.record_new_hits(
+        session, [{name: getattr(hit, name) for name in ledger.HIT_FIELDS} for hit, _, _ in new]
+    )
     session.flush()
     return [hits[(item.id, match.report_id)] for item, match in found]

@@ -1,9 +1,10 @@
 """The per-dealer hash chain over the register: purchases, corrections and sales.
 
-Each entry's hash is SHA-256 over the previous entry's hash and a canonical JSON of the
-entry's content. Personal data enters the hash only as its own digest (``data_hash``), so
-the retention purge can blank it while the chain still verifies. An item's status is its
-lifecycle, not register content, and is not hashed.
+Each entry's hash is HMAC-SHA256, keyed with ``CHAIN_SECRET``, over the previous entry's hash
+and a canonical JSON of the entry's content. Personal data enters the hash only as its own
+digest (``data_hash``), so the retention purge can blank it while the chain still verifies.
+An item's status is its lifecycle, not register content: the ledger (``register.integrity``)
+records it.
 
 Appending an entry first locks the dealer row with one ``UPDATE ... RETURNING``, which also
 allocates the entry's chain position and (for a purchase) its gapless sequence number from
@@ -22,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..dealers.models import Dealer
+from ..integrity.keyed import keyed_hash
 from ..timeutil import aware
 from .models import Correction, Purchase, Sale, Seller
 
@@ -56,7 +58,7 @@ def digest(value) -> str:
 
 
 def chain_hash(prev_hash: str | None, content: dict) -> str:
-    return hashlib.sha256(((prev_hash or "") + "\n" + canonical(content)).encode()).hexdigest()
+    return keyed_hash((prev_hash or "") + "\n" + canonical(content))  # HMAC: CHAIN_SECRET
 
 
 SELLER_FIELDS = (

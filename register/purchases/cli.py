@@ -1,4 +1,4 @@
-"""DOR commands: verify-register, import-purchases, purge-expired."""
+"""DOR commands: import-purchases, purge-expired (verify-register: ``integrity.cli``)."""
 
 from __future__ import annotations
 
@@ -7,42 +7,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from ..clock import utcnow
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..transactions import transactional
-from .chain import verify_dealer
 from .importer import ImportRejected, decode, import_csv, parse
 from .retention import purge_expired
 from .service import RegisterError
-
-
-@click.command("verify-register")
-@click.option("--dealer", "dealer_id", type=int, help="verify one dealer's register only")
-@with_appcontext
-@transactional
-def verify_register_command(dealer_id):
-    """Recompute each dealer's hash chain; name the first entry that was altered."""
-    if dealer_id is not None:
-        dealer = db.session.get(Dealer, dealer_id)
-        if dealer is None:
-            raise click.ClickException(f"no dealer with id {dealer_id}")
-        dealers = [dealer]
-    else:
-        dealers = db.session.scalars(select(Dealer).order_by(Dealer.id)).all()
-    broken = 0
-    for dealer in dealers:
-        result = verify_dealer(db.session, dealer)
-        if result.ok:
-            click.echo(f"dealer {dealer.id}: {result.entries} entries, chain intact")
-        else:
-            broken += 1
-            click.echo(f"dealer {dealer.id}: ALTERED: {result.problem}")
-    if broken:
-        raise click.ClickException(f"{broken} register(s) failed verification")
-    click.echo(f"{len(dealers)} register(s) verified")
 
 
 @click.command("import-purchases")
@@ -86,5 +58,5 @@ def purge_expired_command():
 
 
 def register_commands(app) -> None:
-    for command in (verify_register_command, import_purchases_command, purge_expired_command):
+    for command in (import_purchases_command, purge_expired_command):
         app.cli.add_command(command)

@@ -20,6 +20,7 @@ from stolen_db.normalize import normalize_frame, normalize_imei, normalize_seria
 from ..clock import AMSTERDAM
 from ..errors import flatten_errors
 from ..hits.service import index_item, record_hits, registration_turn
+from ..integrity.ledger import record_reindexed
 from ..timeutil import aware
 from . import chain
 from .messages import Message
@@ -263,6 +264,7 @@ def _recheck_identifiers(session: Session, purchase: Purchase, item_changes, now
         )
         registration_turn(session)
         index_item(session, item.id, identifiers)
+        record_reindexed(session, item)
         (matches,) = find_matches(session, [identifiers])
         record_hits(session, [(item, m) for m in matches], trigger="registration", now=now)
     session.flush()

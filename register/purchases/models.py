@@ -76,6 +76,9 @@ def transition_item(item: Item, new: ItemStatus) -> None:
         return
     if new not in ITEM_TRANSITIONS[current]:
         raise IllegalTransition(f"an item that is {current} cannot become {new}")
+    from ..integrity.ledger import record_transition  # the ledger reads these models
+
+    record_transition(item, current, new)
     item.status = new.value
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from stolen_db.normalize import normalize_imei, normalize_serial
 
-from ..accounts.audit import record_access
+from ..accounts.audit import record_accesses
 from ..accounts.authz import Principal
 from ..accounts.models import Role
 from ..dealers.models import Dealer
@@ -108,18 +108,21 @@ def audit_seller_reads(
     """One audit entry per entry whose seller data a police officer or inspector saw."""
     if not needs_purpose(principal):
         return
-    for purchase in purchases:
-        if not _has_personal_data(purchase):
-            continue
-        record_access(
-            session,
-            user_id=principal.user_id,
-            action=action,
-            record_type="purchase",
-            record_id=purchase.id,
-            purpose=purpose,
-            details={"dealer_id": purchase.dealer_id, "seller_id": purchase.seller_id},
-        )
+    record_accesses(
+        session,
+        [
+            {
+                "user_id": principal.user_id,
+                "action": action,
+                "record_type": "purchase",
+                "record_id": purchase.id,
+                "purpose": purpose,
+                "details": {"dealer_id": purchase.dealer_id, "seller_id": purchase.seller_id},
+            }
+            for purchase in purchases
+            if _has_personal_data(purchase)
+        ],
+    )
 
 
 def _has_personal_data(purchase: Purchase) -> bool:

@@ -156,6 +156,9 @@ def worker_env(database_uri: str, url: str, **config) -> dict:
             "REGISTER_SECRET_KEY": "test-secret-key",
             "REGISTER_POLICE_WEBHOOK_URL": url,
             "REGISTER_POLICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            # The test's own keys (tests/conftest.py), so it can verify what processes chain.
+            "REGISTER_CHAIN_SECRET": "test-chain-secret",
+            "REGISTER_ANCHOR_SECRET": "test-anchor-secret",
             "REGISTER_WORKER_POLL_SECONDS": "0.1",
             "REGISTER_DELIVERY_BACKOFF_BASE_SECONDS": "0.2",
             "REGISTER_DELIVERY_READ_TIMEOUT": "5",
