@@ -5,4 +5,11 @@ from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
 from .hits.models import Hit  # noqa: F401
 from .inspections.models import Inspection, InspectionTask  # noqa: F401
+from .investigation.models import (  # noqa: F401
+    Alert,
+    AlertItem,
+    InvestigationWatermark,
+    ItemIdentifierGram,
+    ItemWord,
+)
 from .purchases.models import Correction, Item, Purchase, Sale, Seller  # noqa: F401

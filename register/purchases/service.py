@@ -25,6 +25,7 @@ from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..hits.service import match_new_items_later, record_hits
 from ..inspections.service import TaskRequest, open_tasks
+from ..investigation import on_registered
 from ..timeutil import aware
 from . import chain
 from .holding import first_sale_day, hold_until, registration_deadline
@@ -237,6 +238,7 @@ def record_registrations(
         # ``record_hits`` puts the entries of the items it holds on police hold.
         new_items = {item.id: item for item in items}
         record_hits(session, hits, trigger="registration", now=now, new_items=new_items)
+    on_registered(session, purchases, now=now)  # search indexes and alerts
     open_tasks(
         session,
         [
