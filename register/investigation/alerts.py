@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import is_placeholder, normalize_brand, normalize_serial
@@ -275,25 +275,52 @@ def find_low_prices(session: Session, *, now: datetime, config: AlertSettings | 
     }
     raised = 0
     result = session.execute(
-        text(LOW_PRICE_SQL).execution_options(yield_per=config.low_price_batch), params
+        text(LOW_PRICE_SQL)
+        .bindparams(bindparam("since", type_=DateTime(timezone=True)))
+        .execution_options(yield_per=config.low_price_batch),
+        params,
     )
     for batch in result.partitions():
-        for row in batch:
-            raised += _low_price(session, row, now=now, window=window, config=config)
+        raised += _low_prices(session, batch, now=now, config=config)
     mark.last_item_id = upto
     mark.updated_at = now
     session.flush()
     return raised
 
 
-def _low_price(session, row, *, now, window, config) -> int:
-    subject = subject_hash("item", str(row.id))
-    exists = session.scalar(
-        select(Alert.id).where(Alert.kind == AlertKind.LOW_PRICE.value, Alert.subject == subject)
+def _low_prices(session: Session, rows, *, now: datetime, config: AlertSettings) -> int:
+    """A ``low_price`` alert for each row that has none yet: a few statements per batch."""
+    subjects = {subject_hash("item", str(row.id)): row for row in rows}
+    known = set(
+        session.scalars(
+            select(Alert.subject).where(
+                Alert.kind == AlertKind.LOW_PRICE.value, Alert.subject.in_(list(subjects))
+            )
+        )
     )
-    if exists is not None:
-        return 0
-    reason = {
+    new = [
+        Alert(
+            kind=AlertKind.LOW_PRICE.value,
+            subject=subject,
+            created_at=now,
+            updated_at=now,
+            status=AlertStatus.NEW.value,
+            reason=_low_price_reason(row, config),
+        )
+        for subject, row in subjects.items()
+        if subject not in known
+    ]
+    session.add_all(new)
+    session.flush()
+    session.add_all(
+        AlertItem(alert_id=alert.id, item_id=subjects[alert.subject].id) for alert in new
+    )
+    session.flush()
+    return len(new)
+
+
+def _low_price_reason(row, config: AlertSettings) -> dict:
+    return {
         "price_cents": row.price_cents,
         "median_cents": round(float(row.median)),
         "samples": int(row.samples),
@@ -303,5 +330,3 @@ def _low_price(session, row, *, now, window, config) -> int:
         "brand": row.brand,
         "model": row.model,
     }
-    _raise_alert(session, AlertKind.LOW_PRICE, subject, reason, [row.id], now=now, window=window)
-    return 1

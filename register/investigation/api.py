@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g
+from flask_babel import force_locale
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
@@ -98,12 +99,18 @@ def list_alerts(args):
     )
     entries = alert_entries(db.session, alerts)
     return {
-        "items": [present_alert(alert, entries[alert.id]) for alert in alerts],
+        "items": [_presented(alert, entries[alert.id]) for alert in alerts],
         "total": total,
         "page": page,
         "per_page": per_page,
         "pages": -(-total // per_page),
     }
+
+
+def _presented(alert: Alert, items) -> dict:
+    """An alert as the API shows it: the explanation in English, as every API text is."""
+    with force_locale("en"):
+        return present_alert(alert, items)
 
 
 def _alert_or_404(alert_id: int) -> Alert:
@@ -123,7 +130,7 @@ def get_alert(args, alert_id: int):
     alert = _alert_or_404(alert_id)
     items = alert_entries(db.session, [alert])[alert.id]
     audit_alert_opening(alert, items, args.get("purpose"))
-    return present_alert(alert, items)
+    return _presented(alert, items)
 
 
 def audit_alert_opening(alert: Alert, items, purpose: str | None) -> None:
@@ -154,4 +161,4 @@ def change_alert_status(data, alert_id: int):
         )  # fmt: skip
     except IllegalAlertTransition as exc:
         abort_problem(409, str(exc))
-    return present_alert(alert, alert_entries(db.session, [alert])[alert.id])
+    return _presented(alert, alert_entries(db.session, [alert])[alert.id])

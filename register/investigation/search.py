@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from stolen_db.matching import Identifiers, explain, query_keys
@@ -227,12 +227,19 @@ def _seller_filters(statement, args: dict):
             seller_clauses.append(Seller.birth_date == args["birth_date"])
     if args.get("postcode"):
         postcode = "".join(args["postcode"].split()).upper()
-        seller_clauses.append(func.upper(func.replace(Seller.postcode, " ", "")) == postcode)
+        seller_clauses.append(folded_postcode() == postcode)
     if not seller_clauses:
         return statement
     return statement.join(Seller, Seller.id == Purchase.seller_id).where(
         Seller.purged_at.is_(None), *seller_clauses
     )
+
+
+def folded_postcode():
+    """The seller's postcode without spaces, in capitals: the expression of its index
+    (literals, not parameters, so that the database recognises the index's expression)."""
+    no_spaces = func.replace(Seller.postcode, literal_column("' '"), literal_column("''"))
+    return func.upper(no_spaces)
 
 
 def _municipality_id(session: Session, code: str) -> int:
