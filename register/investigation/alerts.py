@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, bindparam, func, select, text
+from sqlalchemy import DateTime, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import is_placeholder, normalize_brand, normalize_serial
@@ -234,7 +234,7 @@ LOW_PRICE_SQL = """
 WITH recent AS (
     SELECT i.category, lower(i.brand) AS brand, lower(i.model) AS model, i.price_cents
     FROM items i JOIN purchases p ON p.id = i.purchase_id
-    WHERE i.created_at >= :since AND p.acquisition_type = 'purchase'
+    WHERE p.recorded_at >= :since AND p.acquisition_type = 'purchase'
       AND i.price_cents IS NOT NULL AND i.brand IS NOT NULL AND i.model IS NOT NULL
 ), ranked AS (
     SELECT category, brand, model, price_cents,
@@ -280,7 +280,7 @@ def find_low_prices(session: Session, *, now: datetime, config: AlertSettings | 
         .execution_options(yield_per=config.low_price_batch),
         params,
     )
-    for batch in result.partitions():
+    for batch in result.partitions(config.low_price_batch):
         raised += _low_prices(session, batch, now=now, config=config)
     mark.last_item_id = upto
     mark.updated_at = now
@@ -299,23 +299,26 @@ def _low_prices(session: Session, rows, *, now: datetime, config: AlertSettings)
         )
     )
     new = [
-        Alert(
-            kind=AlertKind.LOW_PRICE.value,
-            subject=subject,
-            created_at=now,
-            updated_at=now,
-            status=AlertStatus.NEW.value,
-            reason=_low_price_reason(row, config),
-        )
+        {
+            "kind": AlertKind.LOW_PRICE.value,
+            "subject": subject,
+            "created_at": now,
+            "updated_at": now,
+            "status": AlertStatus.NEW.value,
+            "reason": _low_price_reason(row, config),
+        }
         for subject, row in subjects.items()
         if subject not in known
     ]
-    session.add_all(new)
-    session.flush()
-    session.add_all(
-        AlertItem(alert_id=alert.id, item_id=subjects[alert.subject].id) for alert in new
+    if not new:
+        return 0
+    # Core inserts with RETURNING, a statement per table for the whole batch: the job may
+    # raise thousands of alerts on its first run over a year of the register.
+    created = session.execute(insert(Alert).returning(Alert.id, Alert.subject), new).all()
+    session.execute(
+        insert(AlertItem),
+        [{"alert_id": alert_id, "item_id": subjects[subject].id} for alert_id, subject in created],
     )
-    session.flush()
     return len(new)
 
 
