@@ -41,7 +41,7 @@ from bench.common import (
     table,
 )
 
-BENCHMARKS = ("lookup", "registrations", "retro", "import", "dispatch")
+BENCHMARKS = ("lookup", "registrations", "retro", "import", "dispatch", "search")
 
 
 class Plan:
@@ -138,6 +138,7 @@ def work_copy(database: str, places: dict, name: str = "work") -> tuple[str, cal
 def run(plan: Plan, database: str, places: dict, only: set[str]) -> list[Figure]:
     from bench import (
         bulk_import,
+        investigation,
         register_purchases,
         retro_matching,
         stolen_lookup,
@@ -167,6 +168,11 @@ def run(plan: Plan, database: str, places: dict, only: set[str]) -> list[Figure]
                 figures += webhook_dispatch.measure(pg_url("bench_dispatch"), events=plan.events)
             finally:
                 pg_drop("bench_dispatch")
+    if "search" in only:
+        # Registers of its own at two sizes (the search needs no stolen reports).
+        sizes = (10_000, 50_000) if plan.quick else (100_000, 1_000_000)
+        log(f"{label}: searches and the low-price alert job at {sizes[0]:,} and {sizes[1]:,} items")
+        figures += investigation.measure([database], sizes, log=lambda m: log(m.strip()))
     if only & {"registrations", "retro"}:
         log(f"{label}: copying the national database for the benchmarks that write")
         url, drop = work_copy(database, places)
@@ -241,7 +247,9 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     log(f"sizes: {plan.describe()}")
     log(f"speed: ten million additions in Python in {speed_before:.2f} s")
-    places = build(plan, databases) if only - {"dispatch"} else {key: {} for key in databases}
+    places = (
+        build(plan, databases) if only - {"dispatch", "search"} else {key: {} for key in databases}
+    )
     log(f"databases ready after {time.perf_counter() - started:.0f} s")
     figures: list[Figure] = []
     for database in databases:

@@ -164,6 +164,8 @@ def _register_blueprints(app: Flask) -> None:
     from .hits import views as hits_views
     from .inspections import api as inspections_api
     from .inspections import views as inspections_views
+    from .investigation import api as investigation_api
+    from .investigation import views as investigation_views
     from .purchases import api as purchases_api
     from .purchases import views as purchases_views
     from .reports import api as reports_api
@@ -179,6 +181,7 @@ def _register_blueprints(app: Flask) -> None:
         inspections_api,
         reports_api,
         hits_api,
+        investigation_api,
     ):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
@@ -193,6 +196,7 @@ def _register_blueprints(app: Flask) -> None:
         inspections_views.bp,
         reports_views.bp,
         hits_views.bp,
+        investigation_views.bp,
         notifications.views.bp,
     ):
         app.register_blueprint(blueprint)

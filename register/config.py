@@ -82,6 +82,23 @@ INSPECTION_ROUTINE_MIN_INTERVAL_DAYS = 30
 # A warning schedules a follow-up inspection this many days later.
 INSPECTION_FOLLOW_UP_DAYS = 28
 
+# Police investigation alerts (docs/investigation.md). Found at registration:
+# frequent_seller: one identity document selling at least ALERT_FREQUENT_SELLER_ITEMS goods,
+# or at ALERT_FREQUENT_SELLER_DEALERS or more dealers, within the window (acquisition dates).
+ALERT_FREQUENT_SELLER_WINDOW_DAYS = 30
+ALERT_FREQUENT_SELLER_ITEMS = 10
+ALERT_FREQUENT_SELLER_DEALERS = 2
+# resold_identifier: one identifier registered by this many dealers or more within the window.
+ALERT_RESOLD_WINDOW_DAYS = 90
+ALERT_RESOLD_DEALERS = 2
+# Found by the worker's job (every ALERT_LOW_PRICE_JOB_SECONDS): low_price, a good bought for
+# at most ALERT_LOW_PRICE_RATIO times the median price of like goods (category, brand, model)
+# bought within the window, where at least ALERT_LOW_PRICE_MIN_SAMPLES such purchases exist.
+ALERT_LOW_PRICE_WINDOW_DAYS = 365
+ALERT_LOW_PRICE_RATIO = 0.25
+ALERT_LOW_PRICE_MIN_SAMPLES = 20
+ALERT_LOW_PRICE_JOB_SECONDS = 3600
+
 # Database connection pool of each process (PostgreSQL; SQLite opens a connection per thread).
 # A process holds at most DB_POOL_SIZE + DB_MAX_OVERFLOW connections and opens them only when
 # that many requests run at once: a sync gunicorn worker uses one, a worker with N threads up

@@ -39,8 +39,19 @@ def anchor_heads(app) -> None:
     log.info("chain heads anchored in %s", path)
 
 
+def find_low_prices(app) -> None:
+    """Hourly: low-price alerts for the goods registered since the last run."""
+    from .investigation.alerts import find_low_prices as find
+
+    raised = find(db.session, now=utcnow())
+    log.info("low-price alerts raised: %s", raised)
+
+
 def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
     register_periodic_job(app, "schedule-inspections", schedule_inspections, cron="0 3 * * *")
     register_periodic_job(app, "anchor-heads", anchor_heads, cron="15 0 * * *")
+    register_periodic_job(
+        app, "low-price-alerts", find_low_prices, seconds=app.config["ALERT_LOW_PRICE_JOB_SECONDS"]
+    )

@@ -6,4 +6,11 @@ from .dealers.models import Dealer, Municipality  # noqa: F401
 from .hits.models import Hit  # noqa: F401
 from .inspections.models import Inspection, InspectionTask  # noqa: F401
 from .integrity.models import LedgerEntry, LedgerHead  # noqa: F401
+from .investigation.models import (  # noqa: F401
+    Alert,
+    AlertItem,
+    InvestigationWatermark,
+    ItemIdentifierGram,
+    ItemWord,
+)
 from .purchases.models import Correction, Item, Purchase, Sale, Seller  # noqa: F401

@@ -23,11 +23,14 @@ _MENU = {
     "enforcement": [
         (_l("Inspections"), "/inspections"),
         (_l("Registers"), "/purchases"),
+        (_l("Search"), "/search"),
         (_l("Reporting duty"), "/meldplicht"),
         (_l("Dashboard"), "/dashboard"),
     ],
     "police": [
         (_l("Hits"), "/hits"),
+        (_l("Search"), "/search"),
+        (_l("Alerts"), "/alerts"),
         (_l("Stolen reports"), "/stolen"),
         (_l("Registers"), "/purchases"),
         (_l("Notifications"), "/notifications"),

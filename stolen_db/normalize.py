@@ -86,3 +86,23 @@ def lookalike(identifier_type: str, value: str | None) -> str:
     if identifier_type in ("serial_number", "frame_number"):
         return lookalike_key(value)
     raise ValueError(f"unknown identifier type {identifier_type!r}")
+
+
+# What people type when a good has no number (DOMAIN.md, "Identifiers and matching"), in
+# normalised form: such text is no identifier and never matches anything.
+PLACEHOLDER_WORDS = frozenset(
+    {
+        "NA", "NVT", "NB", "ONB", "ONBEKEND", "NIETBEKEND", "GEEN", "GEENNUMMER", "GEENSERIENUMMER",
+        "GEENIMEI", "NIETS", "LEEG", "UNKNOWN", "NONE", "NIL", "NULL", "NOSERIAL", "NOSERIALNUMBER",
+        "NONUMBER", "NOIMEI", "TBD", "TBA", "NOTAPPLICABLE", "NOTAVAILABLE", "UNK", "XXX", "XXXX",
+        "123", "1234", "12345", "123456", "1234567", "12345678", "123456789", "1234567890",
+    }
+)  # fmt: skip
+
+
+def is_placeholder(norm: str | None) -> bool:
+    """Whether a normalised identifier is no identifier: empty, a placeholder word or one
+    character repeated ('000000', 'XXXXX')."""
+    if not norm:
+        return True
+    return norm in PLACEHOLDER_WORDS or norm == norm[0] * len(norm)

@@ -20,6 +20,7 @@ from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..hits.service import check_items
 from ..inspections.service import open_task
+from ..investigation import on_registered
 from ..timeutil import aware
 from . import chain
 from .holding import first_sale_day, hold_until, registration_deadline
@@ -194,6 +195,7 @@ def record_registrations(
     if purchases:
         chain.move_head(session, dealer.id, prev_hash)
     check_items(session, [item for p in purchases for item in p.items], now=now)
+    on_registered(session, purchases, now=now)  # search indexes and alerts
     for purchase in purchases:
         if purchase.late:
             open_task(

@@ -165,13 +165,14 @@ class TestHashChain:
         register(api, user)
         last = register(api, user, purchase(items=[phone(IMEI_2)]))
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "DELETE FROM item_identifier_keys WHERE item_id IN "
-                    "(SELECT id FROM items WHERE purchase_id = :id)"
-                ),
-                {"id": last["id"]},
-            )
+            for table in ("item_identifier_keys", "item_identifier_grams", "item_words"):
+                conn.execute(
+                    text(
+                        f"DELETE FROM {table} WHERE item_id IN "
+                        "(SELECT id FROM items WHERE purchase_id = :id)"
+                    ),
+                    {"id": last["id"]},
+                )
             conn.execute(text("DELETE FROM items WHERE purchase_id = :id"), {"id": last["id"]})
             conn.execute(text("DELETE FROM purchases WHERE id = :id"), {"id": last["id"]})
         result = run(app, "verify-register")

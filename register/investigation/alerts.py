@@ -1,0 +1,335 @@
+"""Alerts: patterns worth a look, found incrementally.
+
+- ``frequent_seller`` and ``resold_identifier`` at registration (``detect_at_registration``):
+  a few indexed lookups per new entry (the seller's document number, the items' normalised
+  identifiers), never a scan of the register;
+- ``low_price`` by the worker's job (``find_low_prices``): the median price of like goods
+  (category, brand, model) over a window needs the wider look; one set-based statement
+  compares the items registered since the job last looked with those medians.
+
+One pattern makes one alert: an alert has the SHA-256 of its subject (the document number,
+the identifier, the item), and a new entry of a pattern already alerted on within its
+window joins that alert. Placeholders (no identifier) never make an alert. Thresholds and
+windows are configuration (``register/config.py``, ``ALERT_*``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import DateTime, bindparam, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from stolen_db.normalize import is_placeholder, normalize_brand, normalize_serial
+
+from ..clock import AMSTERDAM
+from ..purchases.models import Item, Purchase, Seller
+from .models import (
+    ALERT_TRANSITIONS,
+    Alert,
+    AlertItem,
+    AlertKind,
+    AlertStatus,
+    InvestigationWatermark,
+)
+
+LOW_PRICE_JOB = "low_price"
+_IDENTIFIER_COLUMNS = {
+    "imei": "imei_norm",
+    "serial_number": "serial_norm",
+    "frame_number": "frame_norm",
+}
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    frequent_seller_window_days: int = 30
+    frequent_seller_items: int = 10
+    frequent_seller_dealers: int = 2
+    resold_window_days: int = 90
+    resold_dealers: int = 2
+    low_price_window_days: int = 365
+    low_price_ratio: float = 0.25
+    low_price_min_samples: int = 20
+    low_price_batch: int = 1000
+
+    @classmethod
+    def from_config(cls, config) -> AlertSettings:
+        return cls(
+            frequent_seller_window_days=int(config["ALERT_FREQUENT_SELLER_WINDOW_DAYS"]),
+            frequent_seller_items=int(config["ALERT_FREQUENT_SELLER_ITEMS"]),
+            frequent_seller_dealers=int(config["ALERT_FREQUENT_SELLER_DEALERS"]),
+            resold_window_days=int(config["ALERT_RESOLD_WINDOW_DAYS"]),
+            resold_dealers=int(config["ALERT_RESOLD_DEALERS"]),
+            low_price_window_days=int(config["ALERT_LOW_PRICE_WINDOW_DAYS"]),
+            low_price_ratio=float(config["ALERT_LOW_PRICE_RATIO"]),
+            low_price_min_samples=int(config["ALERT_LOW_PRICE_MIN_SAMPLES"]),
+        )
+
+
+def settings() -> AlertSettings:
+    return AlertSettings.from_config(current_app.config)
+
+
+def subject_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class IllegalAlertTransition(ValueError):
+    """The alert's status does not allow the change asked for."""
+
+
+def set_alert_status(
+    session: Session, alert: Alert, status: str, note: str | None, *, user_id: int, now: datetime
+) -> Alert:
+    """The one place an alert's status changes (with the officer's note); refuses a change
+    its status does not allow. Setting the status it has only updates the note."""
+    new, current = AlertStatus(status), AlertStatus(alert.status)
+    if new != current and new not in ALERT_TRANSITIONS[current]:
+        raise IllegalAlertTransition(f"an alert that is {current} cannot become {new}")
+    alert.status = new.value
+    if note is not None:
+        alert.note = note
+    alert.status_changed_by_id = user_id
+    alert.updated_at = now
+    session.flush()
+    return alert
+
+
+def _raise_alert(
+    session: Session,
+    kind: AlertKind,
+    subject: str,
+    reason: dict,
+    item_ids: Iterable[int],
+    *,
+    now: datetime,
+    window: timedelta,
+) -> Alert:
+    """The alert on ``subject`` raised within ``window``, with ``item_ids`` joined to it and
+    its reason brought up to date; a new alert when there is none."""
+    alert = session.scalar(
+        select(Alert)
+        .where(Alert.kind == kind.value, Alert.subject == subject, Alert.created_at >= now - window)
+        .order_by(Alert.id.desc())
+        .limit(1)
+    )
+    if alert is None:
+        alert = Alert(
+            kind=kind.value, subject=subject, created_at=now, updated_at=now,
+            status=AlertStatus.NEW.value, reason=reason,
+        )  # fmt: skip
+        session.add(alert)
+        session.flush()
+        known: set[int] = set()
+    else:
+        alert.reason = reason
+        alert.updated_at = now
+        known = set(
+            session.scalars(select(AlertItem.item_id).where(AlertItem.alert_id == alert.id))
+        )
+    session.add_all(
+        AlertItem(alert_id=alert.id, item_id=item_id) for item_id in sorted(set(item_ids) - known)
+    )
+    session.flush()
+    return alert
+
+
+def detect_at_registration(session: Session, purchases, *, now: datetime) -> list[Alert]:
+    """The frequent-seller and resold-identifier alerts that new (flushed) entries make:
+    indexed lookups on their sellers' document numbers and their items' identifiers."""
+    config = settings()
+    raised = []
+    documents = {
+        normalize_serial(p.seller.id_document_number): p.seller.id_document_number
+        for p in purchases
+        if p.seller is not None and p.seller.id_document_number
+    }
+    for norm, typed in documents.items():
+        if not is_placeholder(norm):
+            alert = _frequent_seller(session, norm, typed, now=now, config=config)
+            if alert is not None:
+                raised.append(alert)
+    seen: set[tuple[str, str, str]] = set()
+    for purchase in purchases:
+        for item in purchase.items:
+            for identifier_type, column in _IDENTIFIER_COLUMNS.items():
+                norm = getattr(item, column)
+                brand = normalize_brand(item.brand) if identifier_type == "frame_number" else ""
+                if is_placeholder(norm) or (identifier_type, norm, brand) in seen:
+                    continue
+                seen.add((identifier_type, norm, brand))
+                alert = _resold(session, identifier_type, norm, brand, now=now, config=config)
+                if alert is not None:
+                    raised.append(alert)
+    return raised
+
+
+def _frequent_seller(session, norm, typed, *, now, config) -> Alert | None:
+    window = timedelta(days=config.frequent_seller_window_days)
+    since = (now.astimezone(AMSTERDAM) - window).date() + timedelta(days=1)
+    rows = session.execute(
+        select(Item.id, Item.dealer_id)
+        .join(Purchase, Purchase.id == Item.purchase_id)
+        .join(Seller, Seller.id == Purchase.seller_id)
+        .where(
+            Seller.id_document_number.in_(sorted({typed, typed.strip().upper(), norm})),
+            Seller.purged_at.is_(None),
+            Purchase.acquisition_date >= since,
+        )
+    ).all()
+    dealers = {dealer_id for _, dealer_id in rows}
+    if len(rows) < config.frequent_seller_items and len(dealers) < config.frequent_seller_dealers:
+        return None
+    reason = {
+        "items": len(rows),
+        "dealers": len(dealers),
+        "window_days": config.frequent_seller_window_days,
+        "since": since.isoformat(),
+        "threshold_items": config.frequent_seller_items,
+        "threshold_dealers": config.frequent_seller_dealers,
+    }
+    return _raise_alert(
+        session, AlertKind.FREQUENT_SELLER, subject_hash("document", norm), reason,
+        [item_id for item_id, _ in rows], now=now, window=window,
+    )  # fmt: skip
+
+
+def _resold(session, identifier_type, norm, brand, *, now, config) -> Alert | None:
+    window = timedelta(days=config.resold_window_days)
+    column = getattr(Item, _IDENTIFIER_COLUMNS[identifier_type])
+    rows = session.execute(
+        select(Item.id, Item.dealer_id, Item.brand).where(
+            column == norm, Item.created_at >= now - window
+        )
+    ).all()
+    if brand:  # frame numbers repeat between brands
+        rows = [row for row in rows if normalize_brand(row.brand) in ("", brand)]
+    dealers = {row.dealer_id for row in rows}
+    if len(dealers) < config.resold_dealers:
+        return None
+    reason = {
+        "identifier_type": identifier_type,
+        "items": len(rows),
+        "dealers": len(dealers),
+        "window_days": config.resold_window_days,
+        "threshold_dealers": config.resold_dealers,
+    }
+    return _raise_alert(
+        session, AlertKind.RESOLD_IDENTIFIER, subject_hash(identifier_type, brand, norm), reason,
+        [row.id for row in rows], now=now, window=window,
+    )  # fmt: skip
+
+
+# The items registered since the job last looked, each beside the median price of like
+# goods (same category, brand and model, case-blind) bought over the window; only groups
+# with enough purchases have a median. Window functions: the same SQL on SQLite and
+# PostgreSQL, and the rows come out streamed, so the job's memory does not grow with the
+# register.
+LOW_PRICE_SQL = """
+WITH recent AS (
+    SELECT i.category, lower(i.brand) AS brand, lower(i.model) AS model, i.price_cents
+    FROM items i JOIN purchases p ON p.id = i.purchase_id
+    WHERE p.recorded_at >= :since AND p.acquisition_type = 'purchase'
+      AND i.price_cents IS NOT NULL AND i.brand IS NOT NULL AND i.model IS NOT NULL
+), ranked AS (
+    SELECT category, brand, model, price_cents,
+           row_number() OVER (PARTITION BY category, brand, model ORDER BY price_cents) AS rn,
+           count(*) OVER (PARTITION BY category, brand, model) AS n
+    FROM recent
+), medians AS (
+    SELECT category, brand, model, avg(price_cents) AS median, max(n) AS samples
+    FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+    GROUP BY category, brand, model HAVING max(n) >= :min_samples
+)
+SELECT i.id, i.price_cents, m.median, m.samples, i.category, i.brand, i.model
+FROM items i
+JOIN purchases p ON p.id = i.purchase_id AND p.acquisition_type = 'purchase'
+JOIN medians m ON m.category = i.category AND m.brand = lower(i.brand)
+              AND m.model = lower(i.model)
+WHERE i.id > :after AND i.id <= :upto AND i.price_cents <= :ratio * m.median
+ORDER BY i.id
+"""
+
+
+def find_low_prices(session: Session, *, now: datetime, config: AlertSettings | None = None) -> int:
+    """The worker's job: a ``low_price`` alert for every item registered since the last run
+    that was bought for at most ``ratio`` times the median of like goods. How many new."""
+    config = config or settings()
+    mark = session.get(InvestigationWatermark, LOW_PRICE_JOB)
+    if mark is None:
+        mark = InvestigationWatermark(name=LOW_PRICE_JOB, last_item_id=0, updated_at=now)
+        session.add(mark)
+    upto = session.scalar(select(func.coalesce(func.max(Item.id), 0)))
+    window = timedelta(days=config.low_price_window_days)
+    params = {
+        "since": now - window,
+        "min_samples": config.low_price_min_samples,
+        "after": mark.last_item_id,
+        "upto": upto,
+        "ratio": config.low_price_ratio,
+    }
+    raised = 0
+    result = session.execute(
+        text(LOW_PRICE_SQL)
+        .bindparams(bindparam("since", type_=DateTime(timezone=True)))
+        .execution_options(yield_per=config.low_price_batch),
+        params,
+    )
+    for batch in result.partitions(config.low_price_batch):
+        raised += _low_prices(session, batch, now=now, config=config)
+    mark.last_item_id = upto
+    mark.updated_at = now
+    session.flush()
+    return raised
+
+
+def _low_prices(session: Session, rows, *, now: datetime, config: AlertSettings) -> int:
+    """A ``low_price`` alert for each row that has none yet: a few statements per batch."""
+    subjects = {subject_hash("item", str(row.id)): row for row in rows}
+    known = set(
+        session.scalars(
+            select(Alert.subject).where(
+                Alert.kind == AlertKind.LOW_PRICE.value, Alert.subject.in_(list(subjects))
+            )
+        )
+    )
+    new = [
+        {
+            "kind": AlertKind.LOW_PRICE.value,
+            "subject": subject,
+            "created_at": now,
+            "updated_at": now,
+            "status": AlertStatus.NEW.value,
+            "reason": _low_price_reason(row, config),
+        }
+        for subject, row in subjects.items()
+        if subject not in known
+    ]
+    if not new:
+        return 0
+    # Core inserts with RETURNING, a statement per table for the whole batch: the job may
+    # raise thousands of alerts on its first run over a year of the register.
+    created = session.execute(insert(Alert).returning(Alert.id, Alert.subject), new).all()
+    session.execute(
+        insert(AlertItem),
+        [{"alert_id": alert_id, "item_id": subjects[subject].id} for alert_id, subject in created],
+    )
+    return len(new)
+
+
+def _low_price_reason(row, config: AlertSettings) -> dict:
+    return {
+        "price_cents": row.price_cents,
+        "median_cents": round(float(row.median)),
+        "samples": int(row.samples),
+        "ratio": config.low_price_ratio,
+        "window_days": config.low_price_window_days,
+        "category": row.category,
+        "brand": row.brand,
+        "model": row.model,
+    }

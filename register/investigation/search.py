@@ -1,0 +1,357 @@
+"""Searching every register in scope: by identifier (every matching tier), part of an
+identifier, the seller, words, category, dates and municipality.
+
+Every criterion is an index lookup (the items' normalised columns and keys, the grams and
+words tables, the sellers' indexes); the criteria narrow one statement over the items in
+scope, newest first, read a page at a time by keyset (``cursor``: the last item id seen)
+or by page number. A search is refused unless it states a purpose, and is audited with its
+criteria (``audit_search``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from stolen_db.matching import Identifiers, explain, query_keys
+from stolen_db.normalize import (
+    PLACEHOLDER_WORDS,
+    is_placeholder,
+    normalize_imei,
+    normalize_serial,
+)
+
+from ..accounts.audit import record_access
+from ..accounts.authz import Principal
+from ..accounts.models import Role
+from ..dealers.models import Dealer, Municipality
+from ..hits.models import ItemIdentifierKey
+from ..hits.service import item_identifiers
+from ..purchases.models import Item, Purchase, Seller, effective_status
+from .indexing import NORM_COLUMNS, words
+from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
+
+# At most this many grams of a partial identifier are looked up (its first, last and
+# middle ones); the containment check on the candidates does the rest.
+_GRAMS_LOOKED_UP = 3
+# An identifier that matches more items than this is no identifier worth the name.
+_IDENTIFIER_CANDIDATES = 5000
+
+
+# Why a search is refused (``SearchRefused.code``), in the API's words; pages translate.
+MESSAGES = {
+    "no_criterion": "Give at least one search criterion.",
+    "placeholder": "This is no identifier (a placeholder or empty).",
+    "too_short": f"Give at least {GRAM_LENGTH} letters or digits of the identifier.",
+    "no_words": "Give at least one word (letters or digits).",
+    "no_document": "This is no document number.",
+    "unknown_municipality": "No municipality has this code.",
+}
+
+
+class SearchRefused(ValueError):
+    """A criterion that cannot be searched on: the field it names and why (a code of
+    ``MESSAGES``)."""
+
+    def __init__(self, field_name: str, code: str):
+        super().__init__(MESSAGES[code])
+        self.field = field_name
+        self.code = code
+        self.message = MESSAGES[code]
+
+
+@dataclass
+class SearchPage:
+    results: list[dict]
+    total: int
+    per_page: int
+    page: int | None
+    next_cursor: int | None
+    criteria: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.total else 0
+
+
+def criteria_of(args: dict) -> dict:
+    """The criteria given, JSON-ready (dates as text): what the audit log records."""
+    names = (
+        "identifier", "brand", "partial", "document_number", "seller_name", "birth_date",
+        "postcode", "q", "category", "date_from", "date_to", "municipality",
+    )  # fmt: skip
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name in names
+        if (value := args.get(name)) not in (None, "")
+    }
+
+
+def search_items(session: Session, principal: Principal, args: dict) -> SearchPage:
+    """One page of the items in ``principal``'s scope that meet every criterion in ``args``
+    (``SearchArgs``), newest first, with the total count."""
+    criteria = criteria_of(args)
+    if not any(name != "brand" for name in criteria):
+        raise SearchRefused("_schema", "no_criterion")
+    statement = (
+        select(Item.id)
+        .join(Purchase, Purchase.id == Item.purchase_id)
+        .join(Dealer, Dealer.id == Item.dealer_id)
+        .where(principal.dealer_clause(Dealer.id, Dealer.municipality_id))
+    )
+    matches: dict[int, dict] = {}
+    if args.get("identifier"):
+        matches = identifier_matches(session, args["identifier"], args.get("brand"))
+        statement = statement.where(Item.id.in_(list(matches) or [0]))
+    if args.get("partial"):
+        statement = statement.where(partial_clause(args["partial"]))
+    statement = _seller_filters(statement, args)
+    if args.get("q"):
+        statement = statement.where(*word_clauses(args["q"]))
+    if args.get("category"):
+        statement = statement.where(Item.category == args["category"])
+    if args.get("date_from"):
+        statement = statement.where(Purchase.acquisition_date >= args["date_from"])
+    if args.get("date_to"):
+        statement = statement.where(Purchase.acquisition_date <= args["date_to"])
+    if args.get("municipality"):
+        statement = statement.where(
+            Dealer.municipality_id == _municipality_id(session, args["municipality"])
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    per_page = args.get("per_page") or 50
+    # One row more than the page: whether there is a next page, without counting again.
+    page_statement = statement.order_by(Item.id.desc()).limit(per_page + 1)
+    page = None
+    if args.get("cursor"):
+        page_statement = page_statement.where(Item.id < args["cursor"])
+    else:
+        page = args.get("page") or 1
+        page_statement = page_statement.offset((page - 1) * per_page)
+    ids = list(session.scalars(page_statement))
+    next_cursor = ids[per_page - 1] if len(ids) > per_page else None
+    ids = ids[:per_page]
+    results = present_results(session, principal, ids, matches, args.get("partial"))
+    return SearchPage(results, total, per_page, page, next_cursor, criteria)
+
+
+def identifier_matches(session: Session, text: str, brand: str | None) -> dict[int, dict]:
+    """The items an identifier matches through every tier (``stolen_db.matching``): item id
+    -> its match (kind, identifier type, confidence). Placeholders are refused."""
+    digits, norm = normalize_imei(text), normalize_serial(text)
+    if is_placeholder(norm):
+        raise SearchRefused("identifier", "placeholder")
+    query = Identifiers(imei=text, serial_number=text, frame_number=text, brand=brand)
+    norm_clauses = [Item.serial_norm == norm, Item.frame_norm == norm]
+    if digits and not is_placeholder(digits):
+        norm_clauses.append(Item.imei_norm == digits)
+    candidates = set(
+        session.scalars(select(Item.id).where(or_(*norm_clauses)).limit(_IDENTIFIER_CANDIDATES))
+    )
+    keys = query_keys(query)
+    if keys:
+        candidates |= set(
+            session.scalars(
+                select(ItemIdentifierKey.item_id)
+                .where(ItemIdentifierKey.key.in_(sorted(keys)))
+                .limit(_IDENTIFIER_CANDIDATES)
+            )
+        )
+    matches: dict[int, dict] = {}
+    for item in session.scalars(select(Item).where(Item.id.in_(sorted(candidates)))):
+        if _has_placeholder_only(item):
+            continue
+        why = explain(query, item_identifiers(item))
+        if why is not None and not is_placeholder(
+            normalize_serial(getattr(item, why.identifier_type))
+        ):
+            matches[item.id] = {
+                "kind": why.kind,
+                "identifier_type": why.identifier_type,
+                "confidence": why.confidence,
+            }
+    return matches
+
+
+def _has_placeholder_only(item: Item) -> bool:
+    return all(is_placeholder(getattr(item, column)) for column in NORM_COLUMNS)
+
+
+def partial_clause(text: str):
+    """Items with ``text`` (normalised, at least 4 characters) inside one of their
+    normalised identifiers: candidates from the grams index, each checked for containment."""
+    norm = normalize_serial(text)
+    if len(norm) < GRAM_LENGTH:
+        raise SearchRefused("partial", "too_short")
+    if is_placeholder(norm):
+        raise SearchRefused("partial", "placeholder")
+    starts = sorted({0, len(norm) - GRAM_LENGTH, (len(norm) - GRAM_LENGTH) // 2})
+    grams = [norm[start : start + GRAM_LENGTH] for start in starts][:_GRAMS_LOOKED_UP]
+    first, *others = [ItemIdentifierGram.__table__.alias(f"g{n}") for n in range(len(grams))]
+    candidates = select(first.c.item_id).where(first.c.gram == grams[0])
+    for alias, gram in zip(others, grams[1:], strict=True):
+        candidates = candidates.join(
+            alias, and_(alias.c.item_id == first.c.item_id, alias.c.gram == gram)
+        )
+    contains = [
+        and_(column.contains(norm, autoescape=True), column.not_in(sorted(PLACEHOLDER_WORDS)))
+        for column in (Item.imei_norm, Item.serial_norm, Item.frame_norm)
+    ]
+    return and_(Item.id.in_(candidates), or_(*contains))
+
+
+def word_clauses(text: str) -> list:
+    """One clause per word of ``text``: items whose brand, model or description has it."""
+    found = sorted(words(text))
+    if not found:
+        raise SearchRefused("q", "no_words")
+    return [Item.id.in_(select(ItemWord.item_id).where(ItemWord.word == word)) for word in found]
+
+
+def _seller_filters(statement, args: dict):
+    seller_clauses = []
+    if args.get("document_number"):
+        typed = args["document_number"].strip()
+        norm = normalize_serial(typed)
+        if is_placeholder(norm):
+            raise SearchRefused("document_number", "no_document")
+        seller_clauses.append(Seller.id_document_number.in_(sorted({typed, typed.upper(), norm})))
+    if args.get("seller_name"):
+        name = " ".join(args["seller_name"].split())
+        seller_clauses.append(func.lower(Seller.name) == name.lower())
+        if args.get("birth_date"):
+            seller_clauses.append(Seller.birth_date == args["birth_date"])
+    if args.get("postcode"):
+        postcode = "".join(args["postcode"].split()).upper()
+        seller_clauses.append(folded_postcode() == postcode)
+    if not seller_clauses:
+        return statement
+    return statement.join(Seller, Seller.id == Purchase.seller_id).where(
+        Seller.purged_at.is_(None), *seller_clauses
+    )
+
+
+def folded_postcode():
+    """The seller's postcode without spaces, in capitals: the expression of its index
+    (literals, not parameters, so that the database recognises the index's expression)."""
+    no_spaces = func.replace(Seller.postcode, literal_column("' '"), literal_column("''"))
+    return func.upper(no_spaces)
+
+
+def _municipality_id(session: Session, code: str) -> int:
+    found = session.scalar(select(Municipality.id).where(Municipality.code == code.strip().upper()))
+    if found is None:
+        raise SearchRefused("municipality", "unknown_municipality")
+    return found
+
+
+def present_results(
+    session: Session, principal: Principal, ids: list[int], matches: dict, partial: str | None
+) -> list[dict]:
+    """The results in the order of ``ids``: item, status, purchase, dealer and (for the
+    police) the seller, with how each matched."""
+    if not ids:
+        return []
+    items = {
+        item.id: item
+        for item in session.scalars(
+            select(Item)
+            .where(Item.id.in_(ids))
+            .options(
+                joinedload(Item.purchase).joinedload(Purchase.seller),
+                joinedload(Item.purchase)
+                .joinedload(Purchase.dealer)
+                .joinedload(Dealer.municipality),
+            )
+        )
+    }
+    today = _today()
+    shows_seller = principal.role == Role.POLICE
+    partial_norm = normalize_serial(partial) if partial else None
+    results = []
+    for item_id in ids:
+        item = items[item_id]
+        purchase, dealer = item.purchase, item.purchase.dealer
+        results.append(
+            {
+                "item": item,
+                "status": effective_status(item, today),
+                "purchase": purchase,
+                "dealer": {
+                    "id": dealer.id,
+                    "name": dealer.name,
+                    "municipality": dealer.municipality.code if dealer.municipality else None,
+                    "city": dealer.city,
+                },
+                "seller": seller_view(purchase.seller) if shows_seller else None,
+                "match": matches.get(item_id) or _partial_match(item, partial_norm),
+            }
+        )
+    return results
+
+
+def _partial_match(item: Item, norm: str | None) -> dict | None:
+    if not norm:
+        return None
+    for identifier_type, column in zip(
+        ("imei", "serial_number", "frame_number"), NORM_COLUMNS, strict=True
+    ):
+        if norm in (getattr(item, column) or ""):
+            return {"kind": "partial", "identifier_type": identifier_type, "confidence": None}
+    return None
+
+
+def seller_view(seller: Seller | None) -> dict | None:
+    if seller is None:
+        return None
+    if seller.purged_at is not None:
+        return {"purged": True, "purged_at": seller.purged_at}
+    return {
+        "name": seller.name,
+        "birth_date": seller.birth_date.isoformat() if seller.birth_date else None,
+        "address": {
+            "street": seller.street,
+            "house_number": seller.house_number,
+            "postcode": seller.postcode,
+            "city": seller.city,
+            "country": seller.country,
+        },
+        "id_document": {
+            "type": seller.id_document_type,
+            "number": seller.id_document_number,
+            "issuing_country": seller.id_document_country,
+        },
+        "purged": False,
+        "purged_at": None,
+    }
+
+
+def audit_search(
+    session: Session, principal: Principal, page: SearchPage, purpose: str, *, action: str
+) -> None:
+    """One audit entry per search: who, why, the criteria, and the entries it showed."""
+    record_access(
+        session,
+        user_id=principal.user_id,
+        action=action,
+        record_type="item_search",
+        record_id=None,
+        purpose=purpose,
+        details={
+            "criteria": page.criteria,
+            "total": page.total,
+            "items": [r["item"].id for r in page.results],
+            "purchases": sorted({r["purchase"].id for r in page.results}),
+            "sellers_shown": principal.role == Role.POLICE,
+        },
+    )
+
+
+def _today() -> date:
+    from ..clock import clock
+
+    return clock().today()
