@@ -186,8 +186,9 @@ def _delete_last_purchase_and_fix_the_heads(session, dealer_id: int, purchase_id
     session.rollback()
     with db.engine.begin() as conn:
         items = "(SELECT id FROM items WHERE purchase_id = :p)"
-        conn.execute(text(f"DELETE FROM item_identifier_keys WHERE item_id IN {items}"),
-                     {"p": purchase_id})  # fmt: skip
+        for table in ("item_identifier_keys", "item_identifier_grams", "item_words"):
+            conn.execute(text(f"DELETE FROM {table} WHERE item_id IN {items}"),
+                         {"p": purchase_id})  # fmt: skip
         conn.execute(text("DELETE FROM items WHERE purchase_id = :p"), {"p": purchase_id})
         conn.execute(text("DELETE FROM purchases WHERE id = :p"), {"p": purchase_id})
         last = conn.execute(
