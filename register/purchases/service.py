@@ -189,7 +189,7 @@ def record_registrations(
         if acquisition_date not in periods:
             periods[acquisition_date] = (
                 registration_deadline(acquisition_date, municipality),
-                hold_until(acquisition_date, municipality),
+                hold_until(today, municipality),
             )
         deadline, until = periods[acquisition_date]
         purchase = SimpleNamespace(
@@ -329,6 +329,7 @@ def _new_item(data, position, dealer, until, status, now) -> SimpleNamespace:
         price_cents=data.get("price_cents"),
         status=status,
         hold_until=until,
+        hold_until_registered=None,
         created_at=now,
     )
     item.sale = None  # a new item is not sold: known, so presenting it loads nothing
