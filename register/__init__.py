@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
     from .dealers import api as dealers_api
+    from .dealers import rules_api
     from .dealers import views as dealers_views
     from .extensions import api, csrf
     from .hits import api as hits_api
@@ -184,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
         stolen_db.api,
         purchases_api,
         dealers_api,
+        rules_api,
         inspections_api,
         reports_api,
         hits_api,

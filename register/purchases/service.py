@@ -22,6 +22,7 @@ from stolen_db.normalize import normalize_frame, normalize_imei, normalize_seria
 from ..clock import AMSTERDAM
 from ..database import IdRequest, insert_rows, pipelined
 from ..dealers.models import Dealer
+from ..dealers.rules import rule_in_force
 from ..errors import flatten_errors
 from ..hits.service import match_new_items_later, record_hits
 from ..inspections.service import TaskRequest, open_tasks
@@ -98,10 +99,9 @@ def _refuse_stopped(session: Session, dealer: Dealer) -> NoReturn:
 
 
 def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
-    municipality = dealer.municipality
-    age = municipality.minimum_seller_age
+    rule = rule_in_force(dealer.municipality, now.astimezone(AMSTERDAM).date())
     return RegistrationRules(
-        dealer_kind=dealer.kind, minimum_seller_age=18 if age is None else age, now=now
+        dealer_kind=dealer.kind, minimum_seller_age=rule.minimum_seller_age, now=now
     )
 
 
@@ -179,8 +179,8 @@ def record_registrations(
     the presenters show them as they do models).
     """
     ensure_active(dealer)
-    municipality = dealer.municipality
     today = now.astimezone(AMSTERDAM).date()
+    municipality = rule_in_force(dealer.municipality, today, session)  # the rule of the day
     periods: dict = {}  # acquisition date -> (registration deadline, hold until)
     purchases = []
     for data in registrations:
@@ -414,7 +414,9 @@ def validate_sale(payload, item: Item, *, now: datetime) -> dict:
     except ValidationError as exc:
         errors = exc.messages
         data = exc.valid_data or {}
-    municipality = item.purchase.dealer.municipality
+    municipality = rule_in_force(
+        item.purchase.dealer.municipality, now.astimezone(AMSTERDAM).date()
+    )
     if municipality.buyer_required_on_sale and "buyer" not in errors and data.get("buyer") is None:
         errors["buyer"] = [
             Message("The municipality asks for the buyer's name and address on every sale.")
