@@ -166,7 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
     from .dealers import api as dealers_api
-    from .dealers import rules_api
+    from .dealers import rules_api, rules_views
     from .dealers import views as dealers_views
     from .extensions import api, csrf
     from .hits import api as hits_api
@@ -200,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
         stolen_db.views.bp,
         purchases_views.bp,
         dealers_views.bp,
+        rules_views.bp,
         inspections_views.bp,
         reports_views.bp,
         hits_views.bp,

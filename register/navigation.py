@@ -18,6 +18,7 @@ _MENU = {
     "municipality": [
         (_l("Reporting duty"), "/meldplicht"),
         (_l("Inspections"), "/inspections"),
+        (_l("Local rules"), "/municipality/rules"),
         (_l("Dashboard"), "/dashboard"),
     ],
     "enforcement": [
