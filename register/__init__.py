@@ -163,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     import stolen_db.views
 
     from . import views as main_views
+    from .accounts import account_views, tokens_api
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
     from .dealers import api as dealers_api
@@ -182,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     # token only, so it needs no CSRF protection.
     for module in (
         accounts_api,
+        tokens_api,
         stolen_db.api,
         purchases_api,
         dealers_api,
@@ -197,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_views.bp,
         accounts_views.bp,
+        account_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
         dealers_views.bp,

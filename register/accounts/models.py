@@ -66,6 +66,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When it last opened a request (to the minute: ``tokens.note_use``).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User, lazy="joined")
 
