@@ -163,7 +163,8 @@ def _register_blueprints(app: Flask) -> None:
     import stolen_db.views
 
     from . import views as main_views
-    from .accounts import account_views, tokens_api
+    from .accounts import account_views, password_views, tokens_api
+    from .accounts import accounts_api as account_management_api
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
     from .dealers import api as dealers_api
@@ -184,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (
         accounts_api,
         tokens_api,
+        account_management_api,
         stolen_db.api,
         purchases_api,
         dealers_api,
@@ -200,6 +202,7 @@ def _register_blueprints(app: Flask) -> None:
         main_views.bp,
         accounts_views.bp,
         account_views.bp,
+        password_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
         dealers_views.bp,

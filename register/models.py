@@ -1,6 +1,6 @@
 """Every model of the register, imported in one place so the metadata is complete."""
 
-from .accounts.models import ApiToken, AuditEntry, User  # noqa: F401
+from .accounts.models import ApiToken, AuditEntry, OneTimeLink, User  # noqa: F401
 from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
 from .dealers.rules import MunicipalRule  # noqa: F401

@@ -24,7 +24,7 @@ def _queue(session, clock, to="someone@example.nl", language="nl"):
         template="invitation",
         language=language,
         now=clock.now(),
-        role_label="dealer",
+        role="dealer",
         expires="2026-11-30 10:00",
         link="http://127.0.0.1:5000/invitation/abc",
     )
