@@ -163,7 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     import stolen_db.views
 
     from . import views as main_views
-    from .accounts import account_views, password_views, tokens_api
+    from .accounts import account_views, admin_views, password_views, tokens_api
     from .accounts import accounts_api as account_management_api
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
@@ -203,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_views.bp,
         account_views.bp,
         password_views.bp,
+        admin_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
         dealers_views.bp,

@@ -19,6 +19,7 @@ from .authz import Principal
 from .links import mail_invitation
 from .models import Role, User
 from .service import AccountError, create_user, revoke_tokens
+from .sessions import end_sessions
 
 MUNICIPAL_STAFF = (Role.MUNICIPALITY.value, Role.ENFORCEMENT.value)
 
@@ -155,3 +156,37 @@ def deactivate(session: Session, principal: Principal, account: User, *, now: da
         record_id=account.id,
         details={"email": account.email},
     )
+
+
+def change_role(
+    session: Session,
+    principal: Principal,
+    account: User,
+    *,
+    role: str,
+    dealer_id: int | None,
+    municipality_code: str | None,
+) -> None:
+    """Give ``account`` another role and scope (admins): its sessions end, so that the next
+    sign-in carries the new role."""
+    if role not in {r.value for r in Role}:
+        raise FieldError("role", "Unknown role.")
+    if account.id == principal.user_id:
+        raise FieldError("role", "You cannot change your own role.")
+    new_dealer, new_municipality = _scope_for(
+        session, principal, role, dealer_id, municipality_code
+    )
+    before = {"role": account.role, "dealer_id": account.dealer_id,
+              "municipality_id": account.municipality_id}  # fmt: skip
+    account.role, account.dealer_id, account.municipality_id = role, new_dealer, new_municipality
+    end_sessions(account)
+    session.flush()
+    record_access(
+        session,
+        user_id=principal.user_id,
+        action="account.change_role",
+        record_type="user",
+        record_id=account.id,
+        details={"before": before, "after": {"role": role, "dealer_id": new_dealer,
+                                             "municipality_id": new_municipality}},
+    )  # fmt: skip
