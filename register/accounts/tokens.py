@@ -52,17 +52,31 @@ def revoke_own_token(session: Session, user_id: int, token_id: int, *, now: date
 
 
 def note_use(session: Session, token: str, *, now: datetime) -> None:
-    """Record that ``token`` was used now (at most once per ``LAST_USE_GRANULARITY`` per
-    process; the request's transaction stores it)."""
+    """Record at the end of this request that ``token`` was used now, in the request's own
+    transaction (at most once per ``LAST_USE_GRANULARITY`` per process).
+
+    Written only for answers below 400 (others roll back), and on SQLite only by requests
+    that write anyway: there an UPDATE takes the database's single write lock, and a read
+    must never wait for it."""
+    from flask import after_this_request, request
+
     token_hash = _hash_token(token)
+    if session.get_bind().dialect.name == "sqlite" and request.method in ("GET", "HEAD"):
+        return
     with _touched_lock:
         last = _touched.get(token_hash)
         if last is not None and abs(now - last) < LAST_USE_GRANULARITY:
             return
-        if len(_touched) > 10_000:
-            _touched.clear()
-        _touched[token_hash] = now
-    session.execute(
-        update(ApiToken).where(ApiToken.token_hash == token_hash).values(last_used_at=now),
-        execution_options={"synchronize_session": False},
-    )
+
+    @after_this_request
+    def _write(response):
+        if response.status_code < 400:
+            with _touched_lock:
+                if len(_touched) > 10_000:
+                    _touched.clear()
+                _touched[token_hash] = now
+            session.execute(
+                update(ApiToken).where(ApiToken.token_hash == token_hash).values(last_used_at=now),
+                execution_options={"synchronize_session": False},
+            )
+        return response
