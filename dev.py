@@ -65,6 +65,11 @@ def serve() -> int:
     flask("seed-demo")
     env = dict(os.environ)
     env.setdefault("REGISTER_POLICE_WEBHOOK_URL", "http://127.0.0.1:5001/webhook")
+    # Mail goes to the demonstration mail catcher (SMTP 1025, page 1080) unless set.
+    env.setdefault("REGISTER_MAIL_SERVER", "127.0.0.1")
+    env.setdefault("REGISTER_MAIL_PORT", "1025")
+    env.setdefault("REGISTER_MAIL_USE_TLS", "false")
+    env.setdefault("REGISTER_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     processes = []
     flask_cmd = [str(BIN / "flask"), "--app", "register"]
     # The police demo receiver first, so the worker's first delivery finds it listening.
@@ -72,13 +77,26 @@ def serve() -> int:
         subprocess.Popen([*flask_cmd, "police-receiver", "--port", "5001"], cwd=ROOT, env=env)
     )
     wait_for_port(5001)
+    if env["REGISTER_MAIL_SERVER"] == "127.0.0.1" and env["REGISTER_MAIL_PORT"] == "1025":
+        processes.append(
+            subprocess.Popen(
+                [*flask_cmd, "mail-catcher", "--port", "1025", "--web-port", "1080"],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        wait_for_port(1025)
     processes.append(subprocess.Popen([*flask_cmd, "worker"], cwd=ROOT, env=env))
-    print("started the police demo receiver and the notification worker", flush=True)
+    print(
+        "started the police demo receiver, the mail catcher and the notification worker",
+        flush=True,
+    )
     print(
         "\nThe register runs at http://127.0.0.1:5000 — log in as dealer@demo.nl, "
         "gemeente@demo.nl, boa@demo.nl, politie@demo.nl or admin@demo.nl with password "
-        "'demo-password'. The police demo endpoint shows hits at http://127.0.0.1:5001 . "
-        "Stop with Ctrl+C.\n",
+        "'demo-password'. The police demo endpoint shows hits at http://127.0.0.1:5001 ; "
+        "mail the register sends (invitations, password resets) is at "
+        "http://127.0.0.1:1080 . Stop with Ctrl+C.\n",
         flush=True,
     )
     web = subprocess.Popen(

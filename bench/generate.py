@@ -267,10 +267,12 @@ def write_register(directory: Path, spec: Spec) -> None:
             purchase_id += 1
             recorded_at = acquired_at + timedelta(seconds=rnd.randrange(300, 3 * 3600))
             acquisition_date = (acquired_at + timedelta(hours=1)).date()  # ~ Amsterdam date
-            if acquisition_date not in holds:
-                holds[acquisition_date] = hold_until(acquisition_date, rules)
+            registration_date = (recorded_at + timedelta(hours=1)).date()
+            if registration_date not in holds:  # the hold counts from the registration day
+                holds[registration_date] = hold_until(registration_date, rules)
+            if acquisition_date not in deadlines:
                 deadlines[acquisition_date] = registration_deadline(acquisition_date, rules)
-            until, deadline = holds[acquisition_date], deadlines[acquisition_date]
+            until, deadline = holds[registration_date], deadlines[acquisition_date]
             seller = SimpleNamespace(
                 id=purchase_id, dealer_id=dealer_id,
                 name=f"{rnd.choice(FIRST_NAMES)} {rnd.choice(LAST_NAMES).replace('_', ' ')}",

@@ -63,6 +63,25 @@ def police_receiver_command(port: int, host: str, store: str | None):
     run_simple(host, port, receiver, threaded=True, use_reloader=False)
 
 
+@click.command("mail-catcher")
+@click.option("--port", type=int, default=1025, show_default=True, help="SMTP port")
+@click.option("--web-port", type=int, default=1080, show_default=True, help="page's port")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def mail_catcher_command(port: int, web_port: int, host: str):
+    """A demonstration SMTP server with a page that shows what arrived (sends nothing on)."""
+    from werkzeug.serving import run_simple
+
+    from .mail_catcher import MailCatcher, create_catcher_app
+
+    _configure_logging()
+    catcher = MailCatcher(host, port).start()
+    click.echo(f"mail catcher: SMTP on {host}:{port}, arrived mail at http://{host}:{web_port}/")
+    try:
+        run_simple(host, web_port, create_catcher_app(catcher), threaded=True)
+    finally:
+        catcher.stop()
+
+
 @click.command("notifications-resend")
 @click.argument("event_id", type=int)
 @with_appcontext
@@ -93,5 +112,11 @@ def status_command():
 
 
 def register_commands(app) -> None:
-    for command in (worker_command, police_receiver_command, resend_command, status_command):
+    for command in (
+        worker_command,
+        police_receiver_command,
+        mail_catcher_command,
+        resend_command,
+        status_command,
+    ):
         app.cli.add_command(command)

@@ -27,6 +27,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .delivery import DeliveryResult, RetryPolicy, WebhookSender
+from .mail import MAIL_EVENT_TYPE, MailSettings, SmtpSender
 from .models import (
     ATTEMPT_DELIVERED,
     ATTEMPT_FAILED,
@@ -51,6 +52,7 @@ class Claim:
     message_id: str
     payload: dict
     token: str
+    type: str = "hit.created"
 
 
 def claim_due(session: Session, *, now: datetime, token: str, limit: int) -> list[Claim]:
@@ -72,12 +74,12 @@ def claim_due(session: Session, *, now: datetime, token: str, limit: int) -> lis
         update(OutboxEvent)
         .where(OutboxEvent.id.in_(due.scalar_subquery()))
         .values(status=IN_FLIGHT, claimed_at=now, claimed_by=token, updated_at=now)
-        .returning(OutboxEvent.id, OutboxEvent.message_id, OutboxEvent.payload)
+        .returning(OutboxEvent.id, OutboxEvent.message_id, OutboxEvent.payload, OutboxEvent.type)
         .execution_options(synchronize_session=False)
     )
     rows = session.execute(statement).all()
     return sorted(
-        (Claim(row.id, row.message_id, row.payload, token) for row in rows),
+        (Claim(row.id, row.message_id, row.payload, token, row.type) for row in rows),
         key=lambda claim: claim.id,
     )
 
@@ -333,6 +335,7 @@ class Worker:
         *,
         settings: WorkerSettings | None = None,
         sender: WebhookSender | None = None,
+        mail_sender: SmtpSender | None = None,
         now: Callable[[], datetime] | None = None,
         worker_id: str | None = None,
     ):
@@ -344,6 +347,7 @@ class Worker:
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
         )
+        self.mail_sender = mail_sender or SmtpSender(MailSettings.from_config(app.config))
         self.now = now or app_now(app)
         self.worker_id = worker_id or (
             f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -423,7 +427,8 @@ class Worker:
                 self._release(claims[index:])
                 return len(outcomes)
             started_at = self.now()
-            result = self.sender.send(claim.message_id, claim.payload)
+            sender = self.mail_sender if claim.type == MAIL_EVENT_TYPE else self.sender
+            result = sender.send(claim.message_id, claim.payload)
             outcomes.append((claim, started_at, result, self.now()))
         self._record(outcomes)
         return len(outcomes)

@@ -155,9 +155,12 @@ def _register_blueprints(app: Flask) -> None:
     import stolen_db.views
 
     from . import views as main_views
+    from .accounts import account_views, admin_views, password_views, tokens_api
+    from .accounts import accounts_api as account_management_api
     from .accounts import api as accounts_api
     from .accounts import views as accounts_views
     from .dealers import api as dealers_api
+    from .dealers import rules_api, rules_views
     from .dealers import views as dealers_views
     from .extensions import api, csrf
     from .hits import api as hits_api
@@ -175,9 +178,12 @@ def _register_blueprints(app: Flask) -> None:
     # token only, so it needs no CSRF protection.
     for module in (
         accounts_api,
+        tokens_api,
+        account_management_api,
         stolen_db.api,
         purchases_api,
         dealers_api,
+        rules_api,
         inspections_api,
         reports_api,
         hits_api,
@@ -190,9 +196,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_views.bp,
         accounts_views.bp,
+        account_views.bp,
+        password_views.bp,
+        admin_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
         dealers_views.bp,
+        rules_views.bp,
         inspections_views.bp,
         reports_views.bp,
         hits_views.bp,

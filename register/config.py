@@ -72,6 +72,21 @@ WORKER_SWEEP_SECONDS = 30.0  # how often a worker looks for events stuck in flig
 WORKER_TIMEZONE = "Europe/Amsterdam"  # for cron-scheduled housekeeping jobs
 POLICE_RECEIVER_STORE = None  # demo receiver's SQLite file; instance/police_receiver.sqlite
 
+# E-mail (sent by the worker over SMTP). `python3 dev.py serve` points these at its mail
+# catcher. PUBLIC_BASE_URL is the address links in mails start with (None: the request's).
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "Digitaal Opkopers Register <noreply@opkopersregister.example>"
+MAIL_TIMEOUT_SECONDS = 10.0
+PUBLIC_BASE_URL = None
+# One-time links in mails: an invitation, a password reset, a sign-up confirmation.
+INVITATION_LIFETIME_HOURS = 72
+PASSWORD_RESET_LIFETIME_HOURS = 2
+SIGNUP_CONFIRMATION_LIFETIME_HOURS = 72
+
 # DOC: the daily inspection scheduling (`flask schedule-inspections`, run by the worker).
 # An active dealer that registered nothing for this many days gets an inspection task.
 INSPECTION_NO_REGISTRATIONS_DAYS = 30

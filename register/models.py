@@ -1,8 +1,9 @@
 """Every model of the register, imported in one place so the metadata is complete."""
 
-from .accounts.models import ApiToken, AuditEntry, User  # noqa: F401
+from .accounts.models import ApiToken, AuditEntry, OneTimeLink, User  # noqa: F401
 from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
+from .dealers.rules import MunicipalRule  # noqa: F401
 from .hits.models import Hit  # noqa: F401
 from .inspections.models import Inspection, InspectionTask  # noqa: F401
 from .integrity.models import LedgerEntry, LedgerHead  # noqa: F401

@@ -14,10 +14,13 @@ _MENU = {
         (_l("Reporting duty"), "/meldplicht"),
         (_l("Stolen check"), "/check"),
         (_l("Dashboard"), "/dashboard"),
+        (_l("Staff"), "/staff"),
     ],
     "municipality": [
         (_l("Reporting duty"), "/meldplicht"),
         (_l("Inspections"), "/inspections"),
+        (_l("Local rules"), "/municipality/rules"),
+        (_l("Staff"), "/staff"),
         (_l("Dashboard"), "/dashboard"),
     ],
     "enforcement": [
@@ -37,6 +40,7 @@ _MENU = {
         (_l("Dashboard"), "/dashboard"),
     ],
     "admin": [
+        (_l("Administration"), "/admin"),
         (_l("Notifications"), "/notifications"),
         (_l("Dashboard"), "/dashboard"),
     ],

@@ -23,3 +23,9 @@ class ApiCaller:
 
     def post(self, path, json=None, as_=None, **kwargs):
         return self.client.post(path, json=json, headers=self.headers(as_), **kwargs)
+
+    def put(self, path, json=None, as_=None, **kwargs):
+        return self.client.put(path, json=json, headers=self.headers(as_), **kwargs)
+
+    def delete(self, path, as_=None, **kwargs):
+        return self.client.delete(path, headers=self.headers(as_), **kwargs)

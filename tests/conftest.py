@@ -26,7 +26,7 @@ from register.extensions import all_metadata, db
 
 from .factories import Factories
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.mailcatcher"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -59,6 +59,7 @@ def test_every_api_route_is_in_the_matrix(app):
 
 
 def _shape(path: str) -> str:
-    """'/api/v1/purchases/<int:purchase_id>' and '/api/v1/purchases/7' both as '/…/{}'."""
+    """'/api/v1/purchases/<int:purchase_id>' and '/api/v1/purchases/7' both as '/…/{}' (and
+    a municipality's code, '/municipalities/GM0363', as an id)."""
     path = re.sub(r"<[^>]+>", "{}", path)
-    return re.sub(r"/\d+(?=/|$)", "/{}", path)
+    return re.sub(r"/(\d+|GM\d{4})(?=/|$)", "/{}", path)

@@ -95,8 +95,12 @@ def api_user() -> User | None:
     from .service import user_for_token
 
     if "api_user" not in g:
+        from .tokens import note_use
+
         token = _bearer_token()
         g.api_user = user_for_token(db.session, token, now=utcnow()) if token else None
+        if g.api_user is not None:
+            note_use(db.session, token, now=utcnow())
     return g.api_user
 
 

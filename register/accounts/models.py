@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -44,6 +53,11 @@ class User(UserMixin, db.Model):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Every web session carries the version it began with; raising it (sign-out, a new
+    # password, deactivation, revoked tokens) ends all of them at once (``sessions``).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The language of the mail the account is sent.
+    language: Mapped[str] = mapped_column(String(8), default="nl", server_default="nl")
 
     dealer = relationship("Dealer", lazy="joined")
     municipality = relationship("Municipality", lazy="joined")
@@ -51,6 +65,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie names
+        return f"{self.id}:{self.session_version or 0}"
 
 
 class ApiToken(db.Model):
@@ -66,6 +83,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When it last opened a request (to the minute: ``tokens.note_use``).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User, lazy="joined")
 
@@ -84,3 +103,28 @@ class AuditEntry(db.Model):
     record_id: Mapped[str | None] = mapped_column(String(64))
     purpose: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
+
+
+LINK_PURPOSES = ("invitation", "password_reset", "signup")
+
+
+class OneTimeLink(db.Model):
+    """A link mailed to a person (an invitation, a password reset, a sign-up confirmation):
+    stored as its token's SHA-256 hash, valid until ``expires_at`` and only once."""
+
+    __tablename__ = "one_time_links"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('invitation', 'password_reset', 'signup')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What a sign-up keeps until its address is confirmed (the start report to file).
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    user = relationship(User, lazy="joined")

@@ -127,4 +127,7 @@ def revoke_tokens(session: Session, user: User, *, now: datetime) -> int:
     ).all()
     for token in tokens:
         token.revoked_at = now
+    from .sessions import end_sessions
+
+    end_sessions(user)  # and its web sessions
     return len(tokens)

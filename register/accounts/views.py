@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from .forms import LoginForm
 from .service import authenticate
+from .sessions import end_sessions
 
 bp = Blueprint("accounts", __name__)
 
@@ -45,6 +46,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Server-side: the account's sessions end, so a copied cookie stops working too.
+    end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
@@ -62,11 +65,10 @@ def set_language(code: str):
     return response
 
 
-def load_user(user_id: str):
-    from .models import User
+def load_user(session_id: str):
+    from .sessions import user_for_session
 
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    return user_for_session(db.session, session_id)
 
 
 def current_user_role() -> str | None:

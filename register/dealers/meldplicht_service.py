@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from notifications.outbox import enqueue
 
+from ..accounts.notices import mail_decision, mail_new_report
 from ..clock import AMSTERDAM
 from ..purchases.models import CATEGORIES
 from ..timeutil import aware
@@ -244,6 +245,7 @@ def file_report(
             dedupe_key=f"meldplicht:{report.id}:late",
             details=f"{report_type} report {report.id} filed {filed_on}, deadline {deadline}",
         )
+    mail_new_report(session, report, now=now)
     return report
 
 
@@ -337,6 +339,7 @@ def decide(
         )
         report.outbox_event_id = event.id
     session.flush()
+    mail_decision(session, report, now=now)
     return report
 
 

@@ -17,12 +17,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.authz import Principal, web_role_required
+from ..accounts.signup import confirm_signup as confirm_signup_link
+from ..accounts.signup import start_signup
 from ..apiutil import paginate
 from ..clock import clock, utcnow
 from ..errors import flatten_errors
@@ -35,7 +39,6 @@ from .meldplicht_service import (
     decide,
     file_report,
     latest_accepted,
-    register_new_dealer,
     report_for,
     reports_in_scope,
 )
@@ -210,7 +213,7 @@ def register_dealer():
             data = None
         if not errors and data is not None:
             try:
-                _dealer, user, _report = register_new_dealer(
+                start_signup(
                     db.session,
                     email=form.get("email", ""),
                     password=form.get("password", ""),
@@ -219,19 +222,13 @@ def register_dealer():
                     municipality_code=data.get("municipality"),
                     business=Business.from_data(data["business"]),
                     now=utcnow(),
+                    language=str(get_locale() or "nl"),
                 )
             except (DealerError, ReportConflict) as exc:
                 errors = {getattr(exc, "field", None) or "_schema": [str(exc)]}
             else:
-                login_user(user)
-                flash(
-                    _(
-                        "Your start report was filed. You can use the register once the "
-                        "municipality accepts it."
-                    ),
-                    "success",
-                )
-                return redirect(url_for("dealers_web.meldplicht"))
+                # The same answer whether or not the address has an account.
+                return render_template("meldplicht/signup_sent.html")
     else:
         values["effective_date"] = clock().today().isoformat()
     return render_template(
@@ -243,6 +240,36 @@ def register_dealer():
         dealer=None,
         signup=True,
     ), (422 if errors else 200)
+
+
+@bp.route("/meldplicht/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    """The mailed link: a click shows a button, the button files the start report (a link
+    scanner's GET changes nothing)."""
+    from ..accounts.links import valid_link
+
+    if valid_link(db.session, "signup", token, now=utcnow()) is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = ConfirmSignupForm()
+    if request.method == "POST" and form.validate_on_submit():
+        made = confirm_signup_link(db.session, token, now=utcnow())
+        if made is None:
+            return render_template("accounts/link_invalid.html"), 404
+        _dealer, user, _report = made
+        login_user(user)
+        flash(
+            _(
+                "Your start report was filed. You can use the register once the "
+                "municipality accepts it."
+            ),
+            "success",
+        )
+        return redirect(url_for("dealers_web.meldplicht"))
+    return render_template("meldplicht/signup_confirm.html", form=form)
+
+
+class ConfirmSignupForm(FlaskForm):
+    """Only the CSRF field: confirms the sign-up its address names."""
 
 
 @bp.route("/meldplicht/<int:report_id>")

@@ -102,11 +102,18 @@ def purchase_content(purchase: Purchase, *, seller_hash: str | None = None) -> d
         "recorded_by_id": purchase.recorded_by_id,
         "late": bool(purchase.late),
         "registration_deadline": purchase.registration_deadline,
-        "items": [
-            {name: getattr(item, name) for name in ITEM_FIELDS}
-            for item in sorted(purchase.items, key=lambda i: i.position)
-        ],
+        "items": [_item_content(item) for item in sorted(purchase.items, key=lambda i: i.position)],
     }
+
+
+def _item_content(item) -> dict:
+    """An item as its entry was hashed: with the hold it was registered with, where a later
+    rule extended it (``hold_until_registered``; a new entry's plain item has none)."""
+    content = {name: getattr(item, name) for name in ITEM_FIELDS}
+    registered = getattr(item, "hold_until_registered", None)
+    if registered is not None:
+        content["hold_until"] = registered
+    return content
 
 
 def correction_seller_digest(correction: Correction) -> str | None:

@@ -3,7 +3,8 @@
 Working days are Monday to Friday except Dutch public holidays (the ``holidays`` package's
 calendar for NL). Municipalities set the holding period in days or working days (bill 36 036:
 5 working days, the default) and how many working days after the acquisition a registration
-may be made (default 1: by the next working day).
+may be made (default 1: by the next working day). The holding period counts from the day the
+entry reaches the register, as the DOR does: a late entry does not shorten it.
 """
 
 from __future__ import annotations
@@ -35,17 +36,19 @@ def add_working_days(start: date, count: int) -> date:
     return day
 
 
-def hold_until(acquisition_date: date, municipality) -> date:
-    """The last day of the holding period that starts with the acquisition.
+def hold_until(registration_date: date, municipality) -> date:
+    """The last day of the holding period of an item registered on ``registration_date``
+    (a Dutch date), under ``municipality``'s rule (anything with its rule's attributes).
 
-    The day of acquisition does not count: with 5 working days, an item bought on Friday
-    27 November 2026 is held until Friday 4 December and may be sold from the 5th.
+    The day of registration does not count: with 5 working days, an item registered on
+    Friday 27 November 2026 is held until Friday 4 December and may be sold from the 5th,
+    whenever it was acquired.
     """
     period = municipality.holding_period if municipality.holding_period is not None else 5
     unit = municipality.holding_period_unit or "working_days"
     if unit == "days":
-        return acquisition_date + timedelta(days=period)
-    return add_working_days(acquisition_date, period)
+        return registration_date + timedelta(days=period)
+    return add_working_days(registration_date, period)
 
 
 def registration_deadline(acquisition_date: date, municipality) -> date:

@@ -184,6 +184,9 @@ class Item(db.Model):
     frame_norm: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16))
     hold_until: Mapped[date] = mapped_column(Date)  # last day of the holding period
+    # Set only where the holding period was extended after registration (the 2026-12 rule
+    # that it counts from the registration day): the hold_until the entry was hashed with.
+    hold_until_registered: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     purchase = relationship(Purchase, back_populates="items")

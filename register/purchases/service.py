@@ -17,6 +17,7 @@ from stolen_db.normalize import normalize_frame, normalize_imei, normalize_seria
 
 from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
+from ..dealers.rules import rule_in_force
 from ..errors import flatten_errors
 from ..hits.service import check_items
 from ..inspections.service import open_task
@@ -90,10 +91,9 @@ def lock_register(
 
 
 def rules_for(dealer: Dealer, now: datetime) -> RegistrationRules:
-    municipality = dealer.municipality
-    age = municipality.minimum_seller_age
+    rule = rule_in_force(dealer.municipality, now.astimezone(AMSTERDAM).date())
     return RegistrationRules(
-        dealer_kind=dealer.kind, minimum_seller_age=18 if age is None else age, now=now
+        dealer_kind=dealer.kind, minimum_seller_age=rule.minimum_seller_age, now=now
     )
 
 
@@ -143,8 +143,8 @@ def record_registrations(
     against Stop Heling, late ones flagged with a task (flushes, never commits). One entry
     at the counter or a chunk of a CSV file: the same few statements."""
     ensure_active(dealer)
-    municipality = dealer.municipality
     today = now.astimezone(AMSTERDAM).date()
+    municipality = rule_in_force(dealer.municipality, today, session)  # the rule of the day
     periods: dict = {}  # acquisition date -> (registration deadline, hold until)
     purchases = []
     for data in registrations:
@@ -153,7 +153,7 @@ def record_registrations(
         if acquisition_date not in periods:
             periods[acquisition_date] = (
                 registration_deadline(acquisition_date, municipality),
-                hold_until(acquisition_date, municipality),
+                hold_until(today, municipality),
             )
         deadline, until = periods[acquisition_date]
         status = (ItemStatus.HOLDING if today <= until else ItemStatus.AVAILABLE).value
@@ -258,6 +258,7 @@ def _new_item(data, position, dealer, until, status, now) -> Item:
         price_cents=data.get("price_cents"),
         status=status,
         hold_until=until,
+        hold_until_registered=None,
         created_at=now,
         sale=None,
     )
@@ -342,7 +343,9 @@ def validate_sale(payload, item: Item, *, now: datetime) -> dict:
     except ValidationError as exc:
         errors = exc.messages
         data = exc.valid_data or {}
-    municipality = item.purchase.dealer.municipality
+    municipality = rule_in_force(
+        item.purchase.dealer.municipality, now.astimezone(AMSTERDAM).date()
+    )
     if municipality.buyer_required_on_sale and "buyer" not in errors and data.get("buyer") is None:
         errors["buyer"] = [
             Message("The municipality asks for the buyer's name and address on every sale.")

@@ -1,7 +1,7 @@
 """ledger (item statuses, identifier keys, hits, audit log) and keyed chains
 
 Revision ID: c1e5a7b2d9f4
-Revises: 2b26f774d851
+Revises: 9e210014dd00
 Create Date: 2026-12-03 10:30:00
 
 Creates the ledger tables, then (``register.integrity.rekey``) re-hashes every register
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c1e5a7b2d9f4'
-down_revision = '2b26f774d851'
+down_revision = '9e210014dd00'
 branch_labels = None
 depends_on = None
 

@@ -16,3 +16,22 @@ RULES = [
         json={"decision": "accepted"},
     ),
 ]
+
+_RULE = {
+    "holding_period": {"days": 7, "working_days": False},
+    "minimum_seller_age": 18,
+    "registration_deadline_working_days": 1,
+    "buyer_required_on_sale": False,
+}
+RULES += [
+    rule(
+        "GET",
+        "/api/v1/municipalities/GM0363/rules",
+        "dealer",
+        "municipality",
+        "enforcement",
+        "police",
+        "admin",
+    ),
+    rule("PUT", "/api/v1/municipalities/GM0363/rules", "municipality", "admin", json=_RULE),
+]

@@ -6,7 +6,6 @@ from datetime import date
 
 from sqlalchemy import select
 
-from register.accounts.models import User
 from register.dealers.meldplicht import DolReport
 from register.dealers.models import Dealer
 from tests.factories import PASSWORD
@@ -51,27 +50,6 @@ def test_the_form_shows_the_error_next_to_the_field_and_keeps_what_was_typed(cli
     assert response.status_code == 422
     assert 'id="business.kvk_number-error"' in page
     assert 'value="Fietsenmaker Oost"' in page
-
-
-def test_a_new_dealer_registers_itself_and_is_pending_until_accepted(client, make, session):
-    make.municipality()
-    response = client.post(
-        "/meldplicht/register",
-        data={
-            **FORM,
-            "kind": "commercial",
-            "email": "nieuw@fietsen.nl",
-            "password": "lang-genoeg-wachtwoord",
-            "password_repeat": "lang-genoeg-wachtwoord",
-        },
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    user = session.scalar(select(User).where(User.email == "nieuw@fietsen.nl"))
-    dealer = session.get(Dealer, user.dealer_id)
-    assert dealer.status == "pending" and dealer.name == "Fietsenmaker Oost"
-    assert session.scalar(select(DolReport)).type == "start"
-    # The new dealer is logged in and sees its pending status.
-    assert "Fietsenmaker Oost" in client.get("/meldplicht").get_data(as_text=True)
 
 
 def test_registering_with_differing_passwords_stores_nothing(client, make, session):

@@ -75,10 +75,22 @@ def test_the_api_applies_the_municipalitys_holding_period(api, make):
     assert register(api, user)["items"][0]["hold_until"] == "2026-12-04"
 
 
-def test_an_item_registered_after_its_holding_period_is_available_at_once(api, make):
-    body = register(api, make.user("dealer"), purchase("2026-11-16T10:00:00+01:00"))
-    assert body["items"][0]["status"] == "available"
-    assert body["items"][0]["hold_until"] == "2026-11-23"
+def test_an_acquisition_dated_ten_days_ago_is_held_the_full_period_from_today(api, make):
+    # Registered on Friday 27 November, acquired on Tuesday 17 November: late, and held
+    # five working days from the registration, not from the acquisition.
+    body = register(api, make.user("dealer"), purchase("2026-11-17T10:00:00+01:00"))
+    assert body["late"] is True
+    assert body["items"][0]["status"] == "holding"
+    assert body["items"][0]["hold_until"] == "2026-12-04"
+
+
+def test_a_late_entry_cannot_be_sold_before_the_period_from_its_registration_ends(api, make, clock):
+    user = make.user("dealer")
+    body = register(api, user, purchase("2026-11-16T10:00:00+01:00"))
+    item_id = body["items"][0]["id"]
+    sale = {"sold_at": "2026-11-30T10:00:00+01:00", "price_cents": 30000}
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert api.post(f"/api/v1/items/{item_id}/sale", sale, as_=user).status_code == 409
 
 
 def test_an_item_becomes_available_when_its_holding_period_ends(api, make, clock):
@@ -232,3 +244,20 @@ class TestStopHelingCheck:
         stolen_report(session, frame_number="WBK123456X")
         body = register(api, make.user("dealer"), purchase(items=[bicycle("wbk-123 456x")]))
         assert body["items"][0]["status"] == "police_hold"
+
+
+def test_an_extended_hold_keeps_the_chain_verifiable_and_a_forged_one_does_not(api, make, session):
+    from register.dealers.models import Dealer
+    from register.purchases.chain import verify_dealer
+    from register.purchases.models import Item
+
+    user = make.user("dealer")
+    body = register(api, user)
+    item = session.get(Item, body["items"][0]["id"])
+    # What the holding-period migration does: a later hold, the registered one kept.
+    item.hold_until_registered, item.hold_until = item.hold_until, date(2026, 12, 18)
+    session.commit()
+    assert verify_dealer(session, session.get(Dealer, user.dealer_id)).problem is None
+    item.hold_until_registered = date(2026, 12, 1)
+    session.commit()
+    assert "was altered" in verify_dealer(session, session.get(Dealer, user.dealer_id)).problem
