@@ -70,15 +70,16 @@ def test_the_holding_period_migration_extends_unsold_items_and_keeps_the_chain(e
             db.session, dealer, purchase(items=[phone("356938035643809")]), now=clock.now()
         )
         db.session.commit()
+        late_id, other_id = late.id, other.id
         # As the old rule stored them: the late one held from its acquisition.
         db.session.execute(text("UPDATE items SET hold_until = '2026-11-24' WHERE purchase_id = "
-                                f"{late.id}"))  # fmt: skip
+                                f"{late_id}"))  # fmt: skip
         db.session.commit()
         db.session.remove()
         downgrade(directory=directory, revision="2b26f774d851")
         upgrade(directory=directory)
-        late_item = db.session.scalar(select(Item).where(Item.purchase_id == late.id))
-        other_item = db.session.scalar(select(Item).where(Item.purchase_id == other.id))
+        late_item = db.session.scalar(select(Item).where(Item.purchase_id == late_id))
+        other_item = db.session.scalar(select(Item).where(Item.purchase_id == other_id))
         assert late_item.hold_until == date(2026, 12, 4)
         assert late_item.hold_until_registered == date(2026, 11, 24)
         assert late_item.status == "holding"
