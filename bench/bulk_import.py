@@ -117,13 +117,10 @@ def connect(url: str):
         return psycopg.connect(pg_dsn(url))
     import sqlite3
 
-    from register.database import BULK_PAGE_CACHE
-
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA cache_size={BULK_PAGE_CACHE}")
     return conn
 
 

@@ -34,6 +34,7 @@ def init_app(app, *, session, require_web_role) -> None:
         "session": session,
         "require_web_role": require_web_role,
         "periodic_jobs": [],
+        "stopping": None,
     }
     from . import models  # noqa: F401  (registers the tables on Base.metadata)
 
@@ -61,3 +62,10 @@ def register_periodic_job(
     if any(job.name == name for job in jobs):
         raise ValueError(f"a periodic job named {name!r} exists already")
     jobs.append(PeriodicJob(name, func, seconds=seconds, cron=cron))
+
+
+def worker_stopping(app) -> bool:
+    """Whether the worker running this job was asked to stop: a long periodic job ends its
+    current step and returns, leaving the rest for the next run."""
+    stopping = app.extensions["notifications"].get("stopping")
+    return stopping is not None and stopping.is_set()

@@ -349,6 +349,7 @@ class Worker:
             f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )
         self.stopping = threading.Event()
+        app.extensions["notifications"]["stopping"] = self.stopping
         self._busy = threading.Lock()
         self._claims = itertools.count(1)
         self._last_sweep: datetime | None = None
@@ -522,7 +523,7 @@ class Worker:
                 try:
                     job.func(self.app)
                     session.commit()
-                    log.info("housekeeping job %s done", job.name)
+                    log.debug("housekeeping job %s done", job.name)
                 except Exception:
                     session.rollback()
                     log.exception("housekeeping job %s failed", job.name)

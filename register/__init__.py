@@ -170,6 +170,8 @@ def _register_blueprints(app: Flask) -> None:
     from .extensions import api, csrf
     from .hits import api as hits_api
     from .hits import views as hits_views
+    from .imports import api as imports_api
+    from .imports import views as imports_views
     from .inspections import api as inspections_api
     from .inspections import views as inspections_views
     from .purchases import api as purchases_api
@@ -183,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_api,
         stolen_db.api,
         purchases_api,
+        imports_api,
         dealers_api,
         inspections_api,
         reports_api,
@@ -197,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
+        imports_views.bp,
         dealers_views.bp,
         inspections_views.bp,
         reports_views.bp,

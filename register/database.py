@@ -63,25 +63,6 @@ def _request_may_write() -> bool:
     return bool(getattr(view, "writes_on_read", False))
 
 
-# SQLite's page cache (per connection) is 2 MiB by default: plenty for a request, too small
-# for a bulk import, which inserts and looks up index keys chunk after chunk across indexes
-# of millions of rows and would read the same pages again for every chunk.
-DEFAULT_PAGE_CACHE = -2000  # KiB (SQLite's default)
-BULK_PAGE_CACHE = -262_144  # KiB: 256 MiB, only while a bulk import holds the connection
-_BULK_PAGE_CACHE = "register.bulk_page_cache"  # connection record info key
-
-
-def use_bulk_page_cache(session: Session) -> None:
-    """SQLite: a large page cache for this transaction's connection, given back when the
-    connection returns to the pool. Elsewhere nothing changes (PostgreSQL's cache is the
-    server's)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    connection.exec_driver_sql(f"PRAGMA cache_size={BULK_PAGE_CACHE}")
-    connection.connection.info[_BULK_PAGE_CACHE] = True
-
-
 def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True) -> None:
     """WAL, foreign keys and a busy timeout; BEGIN IMMEDIATE wherever a write may follow.
 
@@ -105,11 +86,6 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
         if take_over_checkpoints is not None:
             take_over_checkpoints()
         cursor.close()
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection, record):
-        if record is not None and record.info.pop(_BULK_PAGE_CACHE, False):
-            dbapi_connection.execute(f"PRAGMA cache_size={DEFAULT_PAGE_CACHE}")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -34,3 +34,6 @@ def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
     register_periodic_job(app, "schedule-inspections", schedule_inspections, cron="0 3 * * *")
+    from .imports import worker as import_jobs
+
+    import_jobs.init_app(app)
