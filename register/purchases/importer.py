@@ -183,23 +183,12 @@ def parse(text: str) -> list[Group]:
         raise ImportRejected(detail, [{"row": 1, "errors": problems}])
     groups: list[Group] = []
     by_ref: dict[str, Group] = {}
-    too_long: list[dict] = []
+    unreadable: list[dict] = []  # rows the schema cannot be asked about
+    may_hold_nul = "\x00" in text  # PostgreSQL refuses NUL in text; nobody types one
     for line, record in records:
-        if len(record) > len(header) and any(v.strip() for v in record[len(header) :]):
-            too_long.append(
-                {
-                    "row": line,
-                    "errors": {
-                        "line": [
-                            Message(
-                                "This row has %(count)s fields; the header names %(columns)s.",
-                                count=len(record),
-                                columns=len(header),
-                            )
-                        ]
-                    },
-                }
-            )
+        problem = _layout_problem(record, len(header), may_hold_nul)
+        if problem is not None:
+            unreadable.append({"row": line, "errors": {"line": [problem]}})
             continue
         row = {name: value.strip() for name, value in zip(header, record, strict=False)}
         if not any(row.values()):
@@ -213,11 +202,23 @@ def parse(text: str) -> list[Group]:
         groups.append(group)
         if ref is not None:
             by_ref[ref] = group
-    if too_long:
-        raise ImportRejected(_rows_detail(len(too_long)), too_long)
+    if unreadable:
+        raise ImportRejected(_rows_detail(len(unreadable)), unreadable)
     if not groups:
         raise ImportRejected(Message("The file has a header but no rows."), [])
     return groups
+
+
+def _layout_problem(record: list[str], columns: int, may_hold_nul: bool) -> Message | None:
+    if len(record) > columns and any(value.strip() for value in record[columns:]):
+        return Message(
+            "This row has %(count)s fields; the header names %(columns)s.",
+            count=len(record),
+            columns=columns,
+        )
+    if may_hold_nul and any("\x00" in value for value in record):
+        return Message("This row contains a NUL character.")
+    return None
 
 
 def row_count(groups: list[Group]) -> int:
