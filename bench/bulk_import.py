@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import sys
 import time
@@ -195,48 +196,134 @@ def raw_copy(url: str, raw_url: str, dealer_id: int) -> tuple[float, int, float 
     return seconds, sum(len(v) for v in stored.values()), unchecked
 
 
+def _worker(url: str):
+    """``flask --app register worker`` on ``url``, looking for import jobs every 0.1 s."""
+    import subprocess
+
+    from bench.common import ROOT
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTER_")},
+        "DATABASE_URL": url,
+        "REGISTER_IMPORT_POLL_SECONDS": "0.1",
+        "REGISTER_POLICE_WEBHOOK_URL": "http://127.0.0.1:9/webhook",  # refused at once
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "register", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _registrations(base: str, token: str, bodies: list[dict], until) -> list[float]:
+    """Another dealer's registrations one after another (a pause of 0.1 s between), until
+    ``until()``: each one's seconds."""
+    import requests
+
+    latencies = []
+    with requests.Session() as http:
+        for body in bodies:
+            if until():
+                break
+            started = time.perf_counter()
+            response = http.post(
+                base + "/api/v1/purchases",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            )
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(f"registration failed: {response.status_code} {response.text}")
+            time.sleep(0.1)
+    return latencies
+
+
 def measure(url: str, raw_url: str, *, count: int, seed: int = 5) -> list[Figure]:
     """``url`` and ``raw_url``: two copies of the same database (both are written to)."""
+    import threading
+
     from sqlalchemy import func, select
 
+    from bench.common import gunicorn, percentile
+    from bench.register_purchases import payloads, prepare_tokens
     from register import create_app
     from register.dealers.models import Dealer
     from register.extensions import db
     from register.hits.models import Hit
-    from register.purchases.importer import import_csv
+    from register.imports.models import ImportJob
+    from register.imports.service import create_job
+    from register.purchases.importer import parse
 
     logging.disable(logging.INFO)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     now = datetime.now(UTC)
     text = csv_text(count, seed, now - timedelta(minutes=30))
+    groups = parse(text)
+    (token,) = prepare_tokens(url, 1, seed)  # another dealer, registering meanwhile
     with app.app_context():
         session = db.session
         dealer_id = new_dealer(session, "Bench import")
         hits_before = session.scalar(select(func.count(Hit.id)))
-        session.commit()  # no transaction of ours open: nothing holds the log
-        if not url.startswith("postgresql"):
-            empty_log(url)
-        dealer = session.get(Dealer, dealer_id)
-        started = time.perf_counter()
-        result = import_csv(session, dealer, text, now=now)
         session.commit()
-        seconds = time.perf_counter() - started
-        hits = session.scalar(select(func.count(Hit.id))) - hits_before
-        session.remove()
-        db.engine.dispose()
-    assert result["items"] == count
-    raw_seconds, rows, unchecked = raw_copy(url, raw_url, dealer_id)
+    bodies = payloads(2000, seed)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    worker = _worker(url)
+    try:
+        with gunicorn(url, workers=1) as (base, _server):
+            idle = _registrations(base, token, bodies[:30], lambda: False)
+            if not url.startswith("postgresql"):
+                empty_log(url)
+            with app.app_context():
+                session = db.session
+                job = create_job(session, session.get(Dealer, dealer_id), text, groups,
+                                 now=datetime.now(UTC), user_id=None)  # fmt: skip
+                job_id = job.id
+                session.commit()
+                finished = threading.Event()
+                during: list[float] = []
+                sampler = threading.Thread(target=lambda: during.extend(
+                    _registrations(base, token, bodies[30:], finished.is_set)))  # fmt: skip
+                sampler.start()
+                while True:
+                    time.sleep(0.05)
+                    session.rollback()
+                    job = session.get(ImportJob, job_id, populate_existing=True)
+                    if job.status in ("succeeded", "failed"):
+                        break
+                    if worker.poll() is not None:
+                        raise RuntimeError("the worker stopped: " + worker.stderr.read()[-2000:])
+                finished.set()
+                sampler.join()
+                if job.status != "succeeded":
+                    raise RuntimeError(f"the import job failed: {job.detail} {job.errors}")
+                seconds = (job.finished_at - job.created_at).total_seconds()
+                purchases, items = job.purchases, job.items
+                hits = session.scalar(select(func.count(Hit.id))) - hits_before
+                session.remove()
+                db.engine.dispose()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    assert items == count
+    raw_seconds, rows, unchecked = raw_copy(url, raw_url, dealer_id)
     floor = "" if unchecked is None else (
         f"; without the foreign-key checks the raw inserts took {unchecked:.1f} s "
         f"(ratio {unchecked / seconds:.2f})"
     )  # fmt: skip
     return [
-        Figure(database, f"bulk import, {count:,} items ({result['purchases']:,} purchases)",
+        Figure(database, f"bulk import as a job, {count:,} items ({purchases:,} purchases)",
                "items/s", count / seconds, count / raw_seconds,
                "raw executemany of the same rows, foreign keys checked, items/s", 0.2,
-               note=f"{seconds:.1f} s vs {raw_seconds:.1f} s for {rows:,} rows "
-                    f"(sellers, purchases, items, item keys); {hits:,} hits recorded{floor}"),
+               note=f"{seconds:.1f} s from queued to succeeded (worker process) vs "
+                    f"{raw_seconds:.1f} s for {rows:,} rows (sellers, purchases, items, item "
+                    f"keys); {hits:,} hits recorded{floor}"),
+        Figure(database, f"another dealer's registration during that import ({len(during)} "
+               "sent one by one)", "max latency (ms)", max(during) * 1000, max(idle) * 1000,
+               "max latency without an import (ms)", None, higher_is_better=False,
+               note=f"p50 {percentile(during, 0.5) * 1000:.0f} ms, p99 "
+                    f"{percentile(during, 0.99) * 1000:.0f} ms during the import; p50 "
+                    f"{percentile(idle, 0.5) * 1000:.0f} ms without"),
     ]  # fmt: skip
 
 

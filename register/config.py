@@ -101,7 +101,10 @@ SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 # IMPORT_CHUNK_ROWS rows, each its own transaction (on SQLite, what another registration
 # waits for at most).
 IMPORT_SYNC_MAX_ROWS = 1000
-IMPORT_CHUNK_ROWS = 500
+IMPORT_CHUNK_ROWS = 1000
+# SQLite: the gap between two chunks in which waiting registrations get the write lock
+# (longer than the 100 ms at which SQLite's busy handler retries at most).
+IMPORT_SQLITE_PAUSE_SECONDS = 0.15
 IMPORT_MAX_BYTES = 64 * 1024 * 1024  # the import's own request size limit (413 above)
 IMPORT_POLL_SECONDS = 2.0  # how often the worker looks for queued import jobs
 # A running job whose worker has not shown itself alive for this long is taken over and

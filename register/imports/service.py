@@ -11,6 +11,7 @@ database: on SQLite they wait for one chunk at most.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -177,12 +178,14 @@ def run_job(
     *,
     now: Callable[[], datetime],
     chunk_rows: int,
+    pause: float = 0.0,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Callable[[int], None] | None = None,
 ) -> str:
     """Validate the claimed job's file whole, then store its purchases from ``rows_done``
-    on, a chunk per unit of work; the job's status when this returns. A stop request
-    between chunks leaves the job running, unclaimed, for the next worker."""
+    on, a chunk per unit of work, ``pause`` seconds apart; the job's status when this
+    returns. A stop request between chunks leaves the job running, unclaimed, for the next
+    worker."""
     with unit_of_work(session):
         job = session.get(ImportJob, job_id, populate_existing=True)
         text = session.scalar(select(ImportFile.content).where(ImportFile.job_id == job_id))
@@ -201,7 +204,9 @@ def run_job(
         return ImportStatus.FAILED.value
     if progress and done:
         progress(done)
-    for chunk, rows in _chunks(groups[start:], registrations, chunk_rows):
+    for index, (chunk, rows) in enumerate(_chunks(groups[start:], registrations, chunk_rows)):
+        if index and pause:
+            time.sleep(pause)
         if should_stop():
             with unit_of_work(session):
                 _release(session, job_id, token)

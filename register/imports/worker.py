@@ -39,12 +39,24 @@ def run_import_jobs(app) -> int:
                 token,
                 now=utcnow,
                 chunk_rows=int(config["IMPORT_CHUNK_ROWS"]),
+                pause=chunk_pause(app),
                 should_stop=lambda: worker_stopping(app),
             )
         except LostClaim:
             log.warning("import job %s was taken over by another worker", job_id)
         ran += 1
     return ran
+
+
+def chunk_pause(app) -> float:
+    """SQLite: the pause between two chunks. A registration waiting for the write lock
+    retries every 100 ms at most (SQLite's busy handler) and the lock is not handed over
+    in turn, so without a longer gap the next chunk would take it again at once and the
+    registration would wait for the whole import. PostgreSQL needs none: registrations
+    of other dealers never wait for an import's chunk there."""
+    if db.engine.dialect.name != "sqlite":
+        return 0.0
+    return float(app.config["IMPORT_SQLITE_PAUSE_SECONDS"])
 
 
 def init_app(app) -> None:

@@ -58,6 +58,7 @@ def import_purchases_command(csv_file: Path, dealer_id: int):
     from tqdm import tqdm
 
     from ..imports.service import as_message, create_job, run_job
+    from ..imports.worker import chunk_pause
     from ..transactions import unit_of_work
 
     session = db.session
@@ -81,7 +82,8 @@ def import_purchases_command(csv_file: Path, dealer_id: int):
         raise click.ClickException(str(exc.detail)) from None
     with tqdm(total=2 * rows, unit="row", desc="validate, store") as bar:
         status = run_job(session, job_id, token, now=utcnow, progress=bar.update,
-                         chunk_rows=int(current_app.config["IMPORT_CHUNK_ROWS"]))  # fmt: skip
+                         chunk_rows=int(current_app.config["IMPORT_CHUNK_ROWS"]),
+                         pause=chunk_pause(current_app))  # fmt: skip
     with unit_of_work(session):
         job = session.get(ImportJob, job_id, populate_existing=True)
         if status != ImportStatus.SUCCEEDED:

@@ -62,7 +62,9 @@ def test_a_killed_worker_leaves_its_chunks_and_the_next_one_stores_the_rest_once
     count = 3000
     job_id = post_file(api, user, csv_file(numbered_rows(count))).json["id"]
     session.rollback()
-    env = _env(database_uri, IMPORT_CHUNK_ROWS=20, IMPORT_STALE_SECONDS=1)
+    env = _env(
+        database_uri, IMPORT_CHUNK_ROWS=20, IMPORT_STALE_SECONDS=1, IMPORT_SQLITE_PAUSE_SECONDS=0.01
+    )
     first = WorkerProcess(env)
     processes.append(first)
     wait_until(lambda: _job(session, job_id)[1] > 0, interval=0.01, message="a chunk stored")
@@ -81,3 +83,23 @@ def test_a_killed_worker_leaves_its_chunks_and_the_next_one_stores_the_rest_once
     assert set(prices) == set(range(1, count + 1)) and set(prices.values()) == {1}
     assert numbers == list(range(1, count // 2 + 1))
     assert any("import job" in line and "claimed" in line for line in second.lines)
+
+
+def test_another_dealer_registers_while_a_job_runs_between_its_chunks(
+    api, make, session, database_uri, processes
+):
+    from tests.register.purchases.helpers import purchase
+
+    importer, other = make.user("dealer"), make.user("dealer")
+    job_id = post_file(api, importer, csv_file(numbered_rows(1000))).json["id"]
+    session.rollback()
+    worker = WorkerProcess(_env(database_uri, IMPORT_CHUNK_ROWS=20))
+    processes.append(worker)
+    wait_until(lambda: _job(session, job_id)[1] > 0, interval=0.01, message="a chunk stored")
+
+    response = api.post("/api/v1/purchases", purchase(), as_=other)
+    assert response.status_code == 201, response.json
+    status, done = _job(session, job_id)
+    assert status == "running" and done < 1000  # it got in between two chunks
+    wait_until(lambda: _job(session, job_id)[0] == "succeeded", message="the job succeeded")
+    assert worker.terminate() == 0
