@@ -47,8 +47,7 @@ class ImportJobOut(Schema):
 
 
 def read_upload() -> tuple[str, str | None]:
-    """The uploaded CSV text and its file name, under the import's own size limit (413)."""
-    request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"])
+    """The uploaded CSV text and its file name (the size limit: ``views.UPLOAD_ENDPOINTS``)."""
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data()
     return importer.decode(raw), (upload.filename if upload is not None else None)

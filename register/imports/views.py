@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..accounts.authz import web_role_required
@@ -15,6 +24,21 @@ from .api import accept_file, present_job, read_upload
 from .models import ImportJob
 
 bp = Blueprint("imports_web", __name__)
+
+UPLOAD_ENDPOINTS = ("imports_web.upload", "imports.import_purchases")
+
+
+@bp.record_once
+def _allow_large_uploads(state) -> None:
+    """The uploads' own size limit (``IMPORT_MAX_BYTES``, 413 above), set before anything
+    reads the body: the CSRF check reads a form before any view runs."""
+
+    def allow_large_upload() -> None:
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"])
+
+    state.app.before_request_funcs.setdefault(None, []).insert(0, allow_large_upload)
+
 
 # How often a page without JavaScript reloads itself while its job runs (seconds).
 REFRESH_SECONDS = 5

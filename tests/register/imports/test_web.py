@@ -78,3 +78,14 @@ def test_another_dealer_cannot_see_an_import_page(client, make):
     client.post("/logout")
     _log_in(client, other)
     assert client.get(page_url).status_code == 404
+
+
+def test_the_upload_has_its_own_size_limit_above_the_sites(client, make, app):
+    user = make.user("dealer")
+    _log_in(client, user)
+    app.config["MAX_CONTENT_LENGTH"] = 1000  # every other form: 413 above this
+    text = csv_file(numbered_rows(9))
+    assert len(text) > 1000
+    assert _upload(client, text).status_code == 303
+    app.config["IMPORT_MAX_BYTES"] = 1000
+    assert _upload(client, text).status_code == 413
