@@ -53,12 +53,13 @@ def read_upload() -> tuple[str, str | None]:
     return importer.decode(raw), (upload.filename if upload is not None else None)
 
 
-def accept_file(dealer: Dealer, text: str, filename: str | None, *, user_id: int | None):
+def accept_file(dealer_id: int, text: str, filename: str | None, *, user_id: int | None):
     """Store a small file now (the import's result) or queue a larger one (its job):
     ``("stored", result)`` or ``("queued", job)``; ImportRejected for a file whose header or
     layout is wrong, RegisterError for a dealer that may not register."""
     groups = importer.parse(text)
     now = clock().now()
+    dealer = db.session.get(Dealer, dealer_id)
     if importer.row_count(groups) <= int(current_app.config["IMPORT_SYNC_MAX_ROWS"]):
         result = importer.import_csv(
             db.session, dealer, text, now=now, user_id=user_id, groups=groups
@@ -94,10 +95,11 @@ def accept_file(dealer: Dealer, text: str, filename: str | None, *, user_id: int
 @blp.alt_response(422, description="nothing stored; `rows` lists every bad row with its errors")
 def import_purchases():
     """Bulk registration from a point-of-sale system (CSV): all rows are stored or none."""
-    dealer = db.session.get(Dealer, g.principal.dealer_id)
     try:
         text, filename = read_upload()
-        outcome, value = accept_file(dealer, text, filename, user_id=g.principal.user_id)
+        outcome, value = accept_file(
+            g.principal.dealer_id, text, filename, user_id=g.principal.user_id
+        )
     except importer.ImportRejected as exc:
         return import_problem(exc)
     except RegisterError as exc:

@@ -23,7 +23,7 @@ from ..purchases.importer import Group, ImportRejected, parse, row_count, valida
 from ..purchases.messages import Message
 from ..purchases.service import RegisterError, ensure_active, record_registrations, rules_for
 from ..transactions import unit_of_work
-from .models import ImportFile, ImportJob, ImportStatus
+from .models import ImportFile, ImportJob, ImportStatus, transition_job
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,10 @@ def create_job(
 
 def claim_next(session: Session, *, token: str, now: datetime, stale_after: float) -> int | None:
     """Take the oldest queued job, or a running one whose worker stopped beating, for
-    ``token``; its id, or None (flushes; the caller commits). PostgreSQL skips a job another
-    worker is claiming at this moment; SQLite's single writer makes the UPDATE atomic."""
+    ``token``; its id, or None (flushes; the caller commits). The statement's condition is
+    the transitions ``IMPORT_TRANSITIONS`` allows into running. PostgreSQL skips a job
+    another worker is claiming at this moment; SQLite's single writer makes the UPDATE
+    atomic."""
     stale = now - timedelta(seconds=stale_after)
     candidate = (
         select(ImportJob.id)
@@ -142,7 +144,7 @@ def _fail(session: Session, job_id: int, token: str, detail, rows: list[dict], n
     job = session.get(ImportJob, job_id, with_for_update=True, populate_existing=True)
     if job.claimed_by != token:
         raise LostClaim(job_id)
-    job.status = ImportStatus.FAILED.value
+    transition_job(job, ImportStatus.FAILED)
     job.detail = _plain(detail)
     job.errors = [{"row": r["row"], "errors": plain_messages(r["errors"])} for r in rows]
     job.finished_at = now
@@ -224,7 +226,7 @@ def run_job(
     with unit_of_work(session):
         _beat(session, job_id, token, now(), done)
         finished = session.get(ImportJob, job_id, populate_existing=True)
-        finished.status = ImportStatus.SUCCEEDED.value
+        transition_job(finished, ImportStatus.SUCCEEDED)
         finished.finished_at = now()
         finished.claimed_by = None
     log.info(

@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..accounts.authz import web_role_required
-from ..dealers.models import Dealer
 from ..extensions import db
 from ..purchases import importer
 from ..purchases.messages import translate
@@ -78,10 +77,11 @@ def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(422, problem=_("Choose a CSV file to upload."))
-    dealer = db.session.get(Dealer, g.principal.dealer_id)
     try:
         text, filename = read_upload()
-        outcome, value = accept_file(dealer, text, filename, user_id=g.principal.user_id)
+        outcome, value = accept_file(
+            g.principal.dealer_id, text, filename, user_id=g.principal.user_id
+        )
     except importer.ImportRejected as exc:
         return _page(422, problem=translate(exc.detail), rows=_translated_rows(exc.rows))
     except RegisterError as exc:
