@@ -28,6 +28,7 @@ that time is in the note.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import random
@@ -216,15 +217,17 @@ def _worker(url: str):
     return process
 
 
-def _registrations(base: str, token: str, bodies: list[dict], until) -> list[float]:
+def _registrations(
+    base: str, token: str, bodies: list[dict], until, stop_after: int | None = None
+) -> list[float]:
     """Another dealer's registrations one after another (a pause of 0.1 s between), until
-    ``until()``: each one's seconds."""
+    ``until()`` or ``stop_after`` of them: each one's seconds."""
     import requests
 
     latencies = []
     with requests.Session() as http:
-        for body in bodies:
-            if until():
+        for body in itertools.cycle(bodies):
+            if until() or (stop_after is not None and len(latencies) >= stop_after):
                 break
             started = time.perf_counter()
             response = http.post(
@@ -289,12 +292,12 @@ def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list
         dealer_id = new_dealer(session, "Bench import")
         hits_before = session.scalar(select(func.count(Hit.id)))
         session.commit()
-    bodies = payloads(2000, seed)
+    bodies = payloads(500, seed)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     worker = _worker(url)
     try:
         with gunicorn(url, workers=1) as (base, _server):
-            idle = _registrations(base, token, bodies[:30], lambda: False)
+            idle = _registrations(base, token, bodies[:30], lambda: False, stop_after=30)
             sync_rows, sync_seconds = _request_import(base, token, seed)
             if not url.startswith("postgresql"):
                 empty_log(url)
