@@ -48,7 +48,7 @@ def test_the_worker_process_runs_a_queued_import_job(api, make, session, databas
     session.rollback()
     worker = WorkerProcess(_env(database_uri, IMPORT_CHUNK_ROWS=10))
     processes.append(worker)
-    wait_until(lambda: _job(session, job_id)[0] == "succeeded", message="the job succeeded")
+    wait_until(lambda: _job(session, job_id)[0] == "succeeded", 300, message="the job succeeded")
     assert worker.terminate() == 0
     assert _job(session, job_id) == ("succeeded", 40)
     body = api.get(f"/api/v1/imports/{job_id}", as_=user).json
@@ -59,22 +59,22 @@ def test_a_killed_worker_leaves_its_chunks_and_the_next_one_stores_the_rest_once
     api, make, session, database_uri, processes
 ):
     user = make.user("dealer")
-    count = 3000
+    count = 1000
     job_id = post_file(api, user, csv_file(numbered_rows(count))).json["id"]
     session.rollback()
     env = _env(
-        database_uri, IMPORT_CHUNK_ROWS=20, IMPORT_STALE_SECONDS=1, IMPORT_SQLITE_PAUSE_SECONDS=0.01
+        database_uri, IMPORT_CHUNK_ROWS=10, IMPORT_STALE_SECONDS=1, IMPORT_SQLITE_PAUSE_SECONDS=0.01
     )
     first = WorkerProcess(env)
     processes.append(first)
-    wait_until(lambda: _job(session, job_id)[1] > 0, interval=0.01, message="a chunk stored")
+    wait_until(lambda: _job(session, job_id)[1] > 0, 300, 0.01, message="a chunk stored")
     first.kill()
     status, done = _job(session, job_id)
     assert status == "running" and 0 < done < count, (status, done)
 
     second = WorkerProcess(env)
     processes.append(second)
-    wait_until(lambda: _job(session, job_id)[0] == "succeeded", message="the job succeeded")
+    wait_until(lambda: _job(session, job_id)[0] == "succeeded", 300, message="the job succeeded")
     assert second.terminate() == 0
     session.rollback()
     prices = Counter(session.scalars(select(Item.price_cents)))
@@ -95,11 +95,11 @@ def test_another_dealer_registers_while_a_job_runs_between_its_chunks(
     session.rollback()
     worker = WorkerProcess(_env(database_uri, IMPORT_CHUNK_ROWS=20))
     processes.append(worker)
-    wait_until(lambda: _job(session, job_id)[1] > 0, interval=0.01, message="a chunk stored")
+    wait_until(lambda: _job(session, job_id)[1] > 0, 300, 0.01, message="a chunk stored")
 
     response = api.post("/api/v1/purchases", purchase(), as_=other)
     assert response.status_code == 201, response.json
     status, done = _job(session, job_id)
     assert status == "running" and done < 1000  # it got in between two chunks
-    wait_until(lambda: _job(session, job_id)[0] == "succeeded", message="the job succeeded")
+    wait_until(lambda: _job(session, job_id)[0] == "succeeded", 300, message="the job succeeded")
     assert worker.terminate() == 0
