@@ -96,12 +96,13 @@ PROXY_HOPS = 0
 SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 
 # CSV imports (docs/csv-import.md). A file of up to IMPORT_SYNC_MAX_ROWS rows is stored
-# within the request (a few seconds at most, well inside REGISTER_WORKER_TIMEOUT); a larger
-# one becomes an import job that the notification worker stores in chunks of about
-# IMPORT_CHUNK_ROWS rows, each its own transaction (on SQLite, what another registration
-# waits for at most).
+# within the request (well inside REGISTER_WORKER_TIMEOUT); a larger one becomes an import
+# job that the notification worker stores in chunks, each its own transaction (on SQLite,
+# what another registration waits for at most): the first of IMPORT_CHUNK_ROWS rows, the
+# next sized to take about IMPORT_CHUNK_SECONDS each (None: all of IMPORT_CHUNK_ROWS).
 IMPORT_SYNC_MAX_ROWS = 1000
-IMPORT_CHUNK_ROWS = 1000
+IMPORT_CHUNK_ROWS = 200
+IMPORT_CHUNK_SECONDS = 0.5
 # SQLite: the gap between two chunks in which waiting registrations get the write lock
 # (longer than the 100 ms at which SQLite's busy handler retries at most).
 IMPORT_SQLITE_PAUSE_SECONDS = 0.15

@@ -157,16 +157,32 @@ def _fail(session: Session, job_id: int, token: str, detail, rows: list[dict], n
     )
 
 
+class ChunkSize:
+    """How many rows the next chunk takes: ``rows`` at first, then, with ``seconds`` given,
+    as many as the last chunks stored in about that time, so that a chunk (what another
+    registration waits for on SQLite) takes about as long on a slow machine as on a fast
+    one."""
+
+    def __init__(self, rows: int, seconds: float | None = None):
+        self.rows, self.seconds = rows, seconds
+
+    def measured(self, rows: int, elapsed: float) -> None:
+        if self.seconds and elapsed > 0:
+            wanted = rows * self.seconds / elapsed
+            # Halfway there each time: one slow chunk does not swing the size.
+            self.rows = max(10, min(10_000, round((self.rows + wanted) / 2)))
+
+
 def _chunks(
-    groups: list[Group], registrations: list[dict], rows: int
+    groups: list[Group], registrations: list[dict], size: ChunkSize
 ) -> Iterator[tuple[list[dict], int]]:
-    """Whole purchases in chunks of about ``rows`` rows: (registrations, rows in them)."""
+    """Whole purchases in chunks of about ``size.rows`` rows: (registrations, rows)."""
     chunk: list[dict] = []
     count = 0
     for group, registration in zip(groups, registrations, strict=True):
         chunk.append(registration)
         count += len(group.rows)
-        if count >= rows:
+        if count >= size.rows:
             yield chunk, count
             chunk, count = [], 0
     if chunk:
@@ -180,13 +196,14 @@ def run_job(
     *,
     now: Callable[[], datetime],
     chunk_rows: int,
+    chunk_seconds: float | None = None,
     pause: float = 0.0,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Callable[[int], None] | None = None,
 ) -> str:
     """Validate the claimed job's file whole, then store its purchases from ``rows_done``
-    on, a chunk per unit of work, ``pause`` seconds apart; the job's status when this
-    returns. A stop request between chunks leaves the job running, unclaimed, for the next
+    on, a chunk per unit of work (``ChunkSize``), ``pause`` seconds apart; the job's status
+    when this returns. A stop request between chunks leaves the job running, unclaimed, for the next
     worker."""
     with unit_of_work(session):
         job = session.get(ImportJob, job_id, populate_existing=True)
@@ -206,13 +223,15 @@ def run_job(
         return ImportStatus.FAILED.value
     if progress and done:
         progress(done)
-    for index, (chunk, rows) in enumerate(_chunks(groups[start:], registrations, chunk_rows)):
+    size = ChunkSize(chunk_rows, chunk_seconds)
+    for index, (chunk, rows) in enumerate(_chunks(groups[start:], registrations, size)):
         if index and pause:
             time.sleep(pause)
         if should_stop():
             with unit_of_work(session):
                 _release(session, job_id, token)
             return ImportStatus.RUNNING.value
+        started = time.perf_counter()
         try:
             with unit_of_work(session):
                 _store_chunk(session, job_id, token, chunk, rows, done, now=now(), user_id=user_id)
@@ -220,6 +239,7 @@ def run_job(
             with unit_of_work(session):
                 _fail(session, job_id, token, exc.detail, [], now())
             return ImportStatus.FAILED.value
+        size.measured(rows, time.perf_counter() - started)
         done += rows
         if progress:
             progress(rows)

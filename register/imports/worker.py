@@ -39,6 +39,7 @@ def run_import_jobs(app) -> int:
                 token,
                 now=utcnow,
                 chunk_rows=int(config["IMPORT_CHUNK_ROWS"]),
+                chunk_seconds=config["IMPORT_CHUNK_SECONDS"],
                 pause=chunk_pause(app),
                 should_stop=lambda: worker_stopping(app),
             )

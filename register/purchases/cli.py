@@ -83,6 +83,7 @@ def import_purchases_command(csv_file: Path, dealer_id: int):
     with tqdm(total=2 * rows, unit="row", desc="validate, store") as bar:
         status = run_job(session, job_id, token, now=utcnow, progress=bar.update,
                          chunk_rows=int(current_app.config["IMPORT_CHUNK_ROWS"]),
+                         chunk_seconds=current_app.config["IMPORT_CHUNK_SECONDS"],
                          pause=chunk_pause(current_app))  # fmt: skip
     with unit_of_work(session):
         job = session.get(ImportJob, job_id, populate_existing=True)

@@ -21,7 +21,12 @@ from .helpers import csv_file, numbered_rows, post_file
 @pytest.fixture
 def app_config():
     # Tiny sizes, so that a file of a few rows is a job of several chunks.
-    return {"IMPORT_SYNC_MAX_ROWS": 3, "IMPORT_CHUNK_ROWS": 4, "IMPORT_STALE_SECONDS": 60}
+    return {
+        "IMPORT_SYNC_MAX_ROWS": 3,
+        "IMPORT_CHUNK_ROWS": 4,
+        "IMPORT_CHUNK_SECONDS": None,  # every chunk 4 rows: boundaries the tests can name
+        "IMPORT_STALE_SECONDS": 60,
+    }
 
 
 def _prices(session) -> list[int]:
@@ -204,3 +209,16 @@ def test_the_cli_runs_a_large_file_as_a_job_here(app, make, session, tmp_path):
     assert result.exit_code == 0, result.output
     assert "imported 5 purchases with 9 items" in result.output
     assert _prices(session) == list(range(1, 10))
+
+
+def test_chunks_are_sized_to_take_about_the_configured_time():
+    from register.imports.service import ChunkSize
+
+    size = ChunkSize(200, 0.5)
+    size.measured(200, 2.0)  # four times too slow: halfway down to 50 rows
+    assert size.rows == 125
+    size.measured(125, 0.25)  # twice as fast as wanted: halfway up to 250
+    assert size.rows == 188
+    fixed = ChunkSize(200)
+    fixed.measured(200, 10.0)
+    assert fixed.rows == 200

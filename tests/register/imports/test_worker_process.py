@@ -39,6 +39,7 @@ def _job(session, job_id: int) -> tuple[str, int]:
 
 
 def _env(database_uri, **config):
+    config.setdefault("IMPORT_CHUNK_SECONDS", "null")  # fixed chunks: a kill lands midway
     return worker_env(database_uri, "http://127.0.0.1:9/webhook", IMPORT_POLL_SECONDS=0.1, **config)
 
 
