@@ -100,7 +100,7 @@ SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 # job that the notification worker stores in chunks, each its own transaction (on SQLite,
 # what another registration waits for at most): the first of IMPORT_CHUNK_ROWS rows, the
 # next sized to take about IMPORT_CHUNK_SECONDS each (None: all of IMPORT_CHUNK_ROWS).
-IMPORT_SYNC_MAX_ROWS = 1000
+IMPORT_SYNC_MAX_ROWS = 500
 IMPORT_CHUNK_ROWS = 200
 IMPORT_CHUNK_SECONDS = 0.5
 # SQLite: the gap between two chunks in which waiting registrations get the write lock

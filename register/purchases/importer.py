@@ -49,7 +49,7 @@ needed). Send it as the body with `Content-Type: text/csv`, or as the `file` fie
 
 Rows of one `purchase_ref` take the purchase and seller columns from their first row; later
 rows may leave them empty. All rows are stored or none. A file of up to the configured
-number of rows (`IMPORT_SYNC_MAX_ROWS`, 1,000 by default) is stored at once: `201` with the
+number of rows (`IMPORT_SYNC_MAX_ROWS`, 500 by default) is stored at once: `201` with the
 new entries, or `422` whose `rows` lists every bad row (`row` is the line number in the
 file, the header being line 1) with its errors by column, and whose `errors` names them as
 `rows.<line>.<column>`. A larger file is accepted as an import job: `202` with `Location:
