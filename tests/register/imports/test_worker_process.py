@@ -50,7 +50,7 @@ def test_the_worker_process_runs_a_queued_import_job(api, make, session, databas
     worker = WorkerProcess(_env(database_uri, IMPORT_CHUNK_ROWS=10))
     processes.append(worker)
     wait_until(lambda: _job(session, job_id)[0] == "succeeded", 300, message="the job succeeded")
-    assert worker.terminate() == 0
+    assert worker.terminate() == 0, "\n".join(worker.lines[-40:])
     assert _job(session, job_id) == ("succeeded", 40)
     body = api.get(f"/api/v1/imports/{job_id}", as_=user).json
     assert (body["purchases"], body["items"]) == (20, 40)
@@ -103,4 +103,4 @@ def test_another_dealer_registers_while_a_job_runs_between_its_chunks(
     status, done = _job(session, job_id)
     assert status == "running" and done < 1000  # it got in between two chunks
     wait_until(lambda: _job(session, job_id)[0] == "succeeded", 300, message="the job succeeded")
-    assert worker.terminate() == 0
+    assert worker.terminate() == 0, "\n".join(worker.lines[-40:])
