@@ -1,37 +1,36 @@
 #!/usr/bin/env python3
-"""Bulk import of N items (100,000 by default) through the product's CSV importer, beside a
-raw ``executemany`` of the same rows into the same tables.
+"""Bulk import of N items (100,000 by default) as an import job, beside a raw
+``executemany`` of the same rows into the same tables; another dealer's registrations
+meanwhile; a file of the synchronous threshold within one request.
 
-On a copy of a generated national database, a new dealer imports a CSV file of N items in
-purchases of one to three items (``register.purchases.importer.import_csv``: parse, validate
-every row, number and chain every purchase, check every item against Stop Heling with every
-tier, store the items' keys, record the hits), committed once. Then the rows it stored
-(sellers, purchases, items, item keys) are inserted again, as they are, into a second copy
-of the same database with the bare driver's ``executemany`` in one transaction: the floor
-of writing those rows, with nothing computed.
+On a copy of a generated national database, a new dealer's CSV file of N items in purchases
+of one to three items is queued as an import job and run by a real notification worker
+process (``flask --app register worker``): every row validated, then every purchase
+numbered, chained, checked against Stop Heling with every tier and stored, in chunks of
+``IMPORT_CHUNK_ROWS``. The figure is the time from queued to succeeded (the job's own
+timestamps). Then the rows it stored (sellers, purchases, items, item keys) are inserted
+again, as they are, into a second copy of the same database with the bare driver's
+``executemany`` in one transaction: the floor of writing those rows, with nothing computed.
+Both sides write into a database in the same state.
 
-Both sides write into a database in the same state. The baseline used to insert its copy of
-the rows into the database the import had just written: its keys and identifiers landed in
-the index pages that the import's inserts had split, half empty, where the import had found
-them full, and it was the faster for it.
+While the job runs, another dealer registers one purchase after another through gunicorn
+(a pause of 0.1 s between): the longest wait is what a dealer at the counter sees while
+someone else imports (target: about a second on SQLite, no wait on PostgreSQL). Before the
+job, a file of ``IMPORT_SYNC_MAX_ROWS`` rows is posted once and stored within its request.
 
-On SQLite both sides start from an empty write-ahead log and are timed up to their commit,
-as the service's connections write (``synchronous=NORMAL``); copying the log into the
-database afterwards (the checkpoint) is background work on both sides, counted on neither.
-
-The tables declare foreign keys. PostgreSQL checks them on every insert, the baseline's
-included; SQLite checks them only on a connection that asks (``PRAGMA foreign_keys``), as
-every connection of the service does. So the SQLite baseline asks too, with the page cache
-the service's import writes with (``register.database.BULK_PAGE_CACHE``): the same rows into
-the same tables under the same rules. Before that, on the same copy and rolled back, it
-inserts them once without the checks; that time is in the note, as the floor of writing the
-rows with nothing checked at all.
+On SQLite both sides start from an empty write-ahead log. The tables declare foreign keys;
+PostgreSQL checks them on every insert, the baseline's included; SQLite checks them on a
+connection that asks, as every connection of the service does, so the SQLite baseline asks
+too. Before that, on the same copy and rolled back, it inserts them once without the checks;
+that time is in the note.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
+import os
 import random
 import sys
 import time
@@ -116,13 +115,10 @@ def connect(url: str):
         return psycopg.connect(pg_dsn(url))
     import sqlite3
 
-    from register.database import BULK_PAGE_CACHE
-
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA cache_size={BULK_PAGE_CACHE}")
     return conn
 
 
@@ -197,55 +193,179 @@ def raw_copy(url: str, raw_url: str, dealer_id: int) -> tuple[float, int, float 
     return seconds, sum(len(v) for v in stored.values()), unchecked
 
 
-def measure(url: str, raw_url: str, *, count: int, seed: int = 5) -> list[Figure]:
-    """``url`` and ``raw_url``: two copies of the same database (both are written to)."""
+def _worker(url: str):
+    """``flask --app register worker`` on ``url``, looking for import jobs every 0.1 s; its
+    log goes to a temporary file (``process.log``), read if it fails."""
+    import subprocess
+    import tempfile
+
+    from bench.common import ROOT
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTER_")},
+        "DATABASE_URL": url,
+        "REGISTER_IMPORT_POLL_SECONDS": "0.1",
+        "REGISTER_POLICE_WEBHOOK_URL": "http://127.0.0.1:9/webhook",  # refused at once
+        "PYTHONPATH": str(ROOT),
+    }
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed after the worker stops
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "register", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+    )  # fmt: skip
+    process.log = log
+    return process
+
+
+def _registrations(
+    base: str, token: str, bodies: list[dict], until, stop_after: int | None = None
+) -> list[float]:
+    """Another dealer's registrations one after another (a pause of 0.1 s between), until
+    ``until()`` or ``stop_after`` of them: each one's seconds."""
+    import requests
+
+    latencies = []
+    with requests.Session() as http:
+        for body in itertools.cycle(bodies):
+            if until() or (stop_after is not None and len(latencies) >= stop_after):
+                break
+            started = time.perf_counter()
+            response = http.post(
+                base + "/api/v1/purchases",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            )
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(f"registration failed: {response.status_code} {response.text}")
+            time.sleep(0.1)
+    return latencies
+
+
+def _request_import(base: str, token: str, seed: int) -> tuple[int, float]:
+    """A file of ``IMPORT_SYNC_MAX_ROWS`` rows posted once: (rows, seconds to its 201)."""
+    import requests
+
+    from register import config
+
+    rows = config.IMPORT_SYNC_MAX_ROWS
+    text = csv_text(rows, seed + 1, datetime.now(UTC) - timedelta(minutes=30))
+    started = time.perf_counter()
+    response = requests.post(
+        base + "/api/v1/purchases/import",
+        data=text.encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+        timeout=120,
+    )
+    seconds = time.perf_counter() - started
+    if response.status_code != 201:
+        raise RuntimeError(f"the synchronous import failed: {response.status_code}")
+    return rows, seconds
+
+
+def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list[Figure]:
+    """``url`` and ``raw_url``: two copies of the same database (both are written to);
+    without ``raw_url`` the import's line has no baseline (a database of any size)."""
+    import threading
+
     from sqlalchemy import func, select
 
+    from bench.common import gunicorn, percentile
+    from bench.register_purchases import payloads, prepare_tokens
     from register import create_app
     from register.dealers.models import Dealer
     from register.extensions import db
     from register.hits.models import Hit
-    from register.purchases.importer import import_csv
+    from register.imports.models import ImportJob
+    from register.imports.service import create_job
+    from register.purchases.importer import parse
 
     logging.disable(logging.INFO)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     now = datetime.now(UTC)
     text = csv_text(count, seed, now - timedelta(minutes=30))
+    groups = parse(text)
+    (token,) = prepare_tokens(url, 1, seed)  # another dealer, registering meanwhile
     with app.app_context():
         session = db.session
         dealer_id = new_dealer(session, "Bench import")
         hits_before = session.scalar(select(func.count(Hit.id)))
-        session.commit()  # no transaction of ours open: nothing holds the log
-        if not url.startswith("postgresql"):
-            empty_log(url)
-        dealer = session.get(Dealer, dealer_id)
-        started = time.perf_counter()
-        result = import_csv(session, dealer, text, now=now)
         session.commit()
-        seconds = time.perf_counter() - started
-        hits = session.scalar(select(func.count(Hit.id))) - hits_before
-        session.remove()
-        db.engine.dispose()
-    assert result["items"] == count
-    raw_seconds, rows, unchecked = raw_copy(url, raw_url, dealer_id)
+    bodies = payloads(500, seed)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    worker = _worker(url)
+    try:
+        with gunicorn(url, workers=1) as (base, _server):
+            idle = _registrations(base, token, bodies[:30], lambda: False, stop_after=30)
+            sync_rows, sync_seconds = _request_import(base, token, seed)
+            if not url.startswith("postgresql"):
+                empty_log(url)
+            with app.app_context():
+                session = db.session
+                job = create_job(session, session.get(Dealer, dealer_id), text, groups,
+                                 now=datetime.now(UTC), user_id=None)  # fmt: skip
+                job_id = job.id
+                session.commit()
+                finished = threading.Event()
+                during: list[float] = []
+                sampler = threading.Thread(target=lambda: during.extend(
+                    _registrations(base, token, bodies[30:], finished.is_set)))  # fmt: skip
+                sampler.start()
+                while True:
+                    time.sleep(0.05)
+                    session.rollback()
+                    job = session.get(ImportJob, job_id, populate_existing=True)
+                    if job.status in ("succeeded", "failed"):
+                        break
+                    if worker.poll() is not None:
+                        worker.log.seek(0)
+                        raise RuntimeError("the worker stopped: " + worker.log.read()[-2000:])
+                finished.set()
+                sampler.join()
+                if job.status != "succeeded":
+                    raise RuntimeError(f"the import job failed: {job.detail} {job.errors}")
+                seconds = (job.finished_at - job.created_at).total_seconds()
+                purchases, items = job.purchases, job.items
+                hits = session.scalar(select(func.count(Hit.id))) - hits_before
+                session.remove()
+                db.engine.dispose()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        worker.log.close()
+    assert items == count
+    raw_seconds, rows, unchecked = (
+        raw_copy(url, raw_url, dealer_id) if raw_url else (float("inf"), 0, None)
+    )
     floor = "" if unchecked is None else (
         f"; without the foreign-key checks the raw inserts took {unchecked:.1f} s "
         f"(ratio {unchecked / seconds:.2f})"
     )  # fmt: skip
     return [
-        Figure(database, f"bulk import, {count:,} items ({result['purchases']:,} purchases)",
+        Figure(database, f"a file of {sync_rows:,} rows (the threshold) stored within one "
+               "request", "seconds", sync_seconds, 30.0,
+               "gunicorn's timeout (REGISTER_WORKER_TIMEOUT, s)", None, higher_is_better=False,
+               note="the largest file the import stores synchronously, through gunicorn"),
+        Figure(database, f"bulk import as a job, {count:,} items ({purchases:,} purchases)",
                "items/s", count / seconds, count / raw_seconds,
                "raw executemany of the same rows, foreign keys checked, items/s", 0.2,
-               note=f"{seconds:.1f} s vs {raw_seconds:.1f} s for {rows:,} rows "
-                    f"(sellers, purchases, items, item keys); {hits:,} hits recorded{floor}"),
+               note=f"{seconds:.1f} s from queued to succeeded (worker process) vs "
+                    f"{raw_seconds:.1f} s for {rows:,} rows (sellers, purchases, items, item "
+                    f"keys); {hits:,} hits recorded{floor}"),
+        Figure(database, f"another dealer's registration during that import ({len(during)} "
+               "sent one by one)", "max latency (ms)", max(during) * 1000, max(idle) * 1000,
+               "max latency without an import (ms)", None, higher_is_better=False,
+               note=f"p50 {percentile(during, 0.5) * 1000:.0f} ms, p99 "
+                    f"{percentile(during, 0.99) * 1000:.0f} ms during the import; p50 "
+                    f"{percentile(idle, 0.5) * 1000:.0f} ms without"),
     ]  # fmt: skip
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="a copy of a generated database")
-    parser.add_argument("--raw-database-url", required=True, help="another copy of the same")
+    parser.add_argument("--raw-database-url", help="another copy of the same (the baseline)")
     parser.add_argument("--items", type=int, default=100_000)
     args = parser.parse_args(argv)
     print(table(measure(args.database_url, args.raw_database_url, count=args.items)))

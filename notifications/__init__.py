@@ -34,6 +34,7 @@ def init_app(app, *, session, require_web_role) -> None:
         "session": session,
         "require_web_role": require_web_role,
         "periodic_jobs": [],
+        "stopping": None,
     }
     from . import models  # noqa: F401  (registers the tables on Base.metadata)
 
@@ -45,13 +46,16 @@ def register_periodic_job(
     *,
     seconds: float | None = None,
     cron: str | dict | None = None,
+    one_transaction: bool = True,
 ) -> None:
     """Have the worker run ``func(app)`` every ``seconds``, or on ``cron``.
 
     ``cron`` is a crontab line (``"15 3 * * *"``) or APScheduler ``CronTrigger`` keywords
     (``{"hour": 3, "minute": 15}``), in the worker's time zone (``WORKER_TIMEZONE``, Dutch
-    time by default). The job runs in an application context; the worker commits after it
-    returns and rolls back if it raises. Web processes never run these jobs.
+    time by default). The job runs in an application context as one transaction that the
+    worker commits after it returns and rolls back if it raises; with ``one_transaction``
+    False the job ends its own units of work (an import stores chunk after chunk). Web
+    processes never run these jobs.
     """
     from .worker import PeriodicJob
 
@@ -60,4 +64,13 @@ def register_periodic_job(
     jobs = app.extensions["notifications"]["periodic_jobs"]
     if any(job.name == name for job in jobs):
         raise ValueError(f"a periodic job named {name!r} exists already")
-    jobs.append(PeriodicJob(name, func, seconds=seconds, cron=cron))
+    jobs.append(
+        PeriodicJob(name, func, seconds=seconds, cron=cron, one_transaction=one_transaction)
+    )
+
+
+def worker_stopping(app) -> bool:
+    """Whether the worker running this job was asked to stop: a long periodic job ends its
+    current step and returns, leaving the rest for the next run."""
+    stopping = app.extensions["notifications"].get("stopping")
+    return stopping is not None and stopping.is_set()

@@ -353,6 +353,7 @@ class Worker:
             f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )
         self.stopping = threading.Event()
+        app.extensions["notifications"]["stopping"] = self.stopping
         self._busy = threading.Lock()
         self._claims = itertools.count(1)
         self._last_sweep: datetime | None = None
@@ -514,9 +515,12 @@ class Worker:
             with self.app.app_context():
                 session = self.session
                 try:
-                    with session.begin():  # the job as one unit of work
+                    if job.one_transaction:
+                        with session.begin():  # the job as one unit of work
+                            job.func(self.app)
+                    else:
                         job.func(self.app)
-                    log.info("housekeeping job %s done", job.name)
+                    log.debug("housekeeping job %s done", job.name)
                 except Exception:
                     log.exception("housekeeping job %s failed", job.name)
                 finally:
@@ -601,3 +605,4 @@ class PeriodicJob:
     func: Callable
     seconds: float | None = None
     cron: str | dict | None = None
+    one_transaction: bool = True

@@ -165,6 +165,8 @@ def _register_blueprints(app: Flask) -> None:
     from .extensions import api, csrf
     from .hits import api as hits_api
     from .hits import views as hits_views
+    from .imports import api as imports_api
+    from .imports import views as imports_views
     from .inspections import api as inspections_api
     from .inspections import views as inspections_views
     from .investigation import api as investigation_api
@@ -182,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         account_management_api,
         stolen_db.api,
         purchases_api,
+        imports_api,
         dealers_api,
         rules_api,
         inspections_api,
@@ -201,6 +204,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_views.bp,
         stolen_db.views.bp,
         purchases_views.bp,
+        imports_views.bp,
         dealers_views.bp,
         rules_views.bp,
         inspections_views.bp,

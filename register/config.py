@@ -134,6 +134,23 @@ PROXY_HOPS = 0
 # Retention of seller personal data (AVG): four years.
 SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 
+# CSV imports (docs/csv-import.md). A file of up to IMPORT_SYNC_MAX_ROWS rows is stored
+# within the request (well inside REGISTER_WORKER_TIMEOUT); a larger one becomes an import
+# job that the notification worker stores in chunks, each its own transaction (on SQLite,
+# what another registration waits for at most): the first of IMPORT_CHUNK_ROWS rows, the
+# next sized to take about IMPORT_CHUNK_SECONDS each (None: all of IMPORT_CHUNK_ROWS).
+IMPORT_SYNC_MAX_ROWS = 500
+IMPORT_CHUNK_ROWS = 200
+IMPORT_CHUNK_SECONDS = 0.5
+# SQLite: the gap between two chunks in which waiting registrations get the write lock
+# (longer than the 100 ms at which SQLite's busy handler retries at most).
+IMPORT_SQLITE_PAUSE_SECONDS = 0.15
+IMPORT_MAX_BYTES = 64 * 1024 * 1024  # the import's own request size limit (413 above)
+IMPORT_POLL_SECONDS = 2.0  # how often the worker looks for queued import jobs
+# A running job whose worker has not shown itself alive for this long is taken over and
+# resumed after its last stored chunk.
+IMPORT_STALE_SECONDS = 60.0
+
 
 def database_url(instance_path: str) -> str:
     """The database URL: DATABASE_URL, or a SQLite file in the instance folder."""

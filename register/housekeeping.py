@@ -55,3 +55,6 @@ def init_app(app) -> None:
     register_periodic_job(
         app, "low-price-alerts", find_low_prices, seconds=app.config["ALERT_LOW_PRICE_JOB_SECONDS"]
     )
+    from .imports import worker as import_jobs
+
+    import_jobs.init_app(app)

@@ -1,17 +1,17 @@
-"""DOR JSON API: registrations, the register, corrections, sales and the CSV import."""
+"""DOR JSON API: registrations, the register, corrections and sales (the CSV import:
+``register.imports.api``)."""
 
 from __future__ import annotations
 
-from flask import Response, g, json, request
+from flask import g, request
 from flask_smorest import Blueprint
 
 from ..accounts.authz import api_user, require_role
-from ..apiutil import NON_JSON_ENDPOINTS, PageArgs, page_schema, paginate
+from ..apiutil import PageArgs, page_schema, paginate
 from ..clock import clock
 from ..dealers.models import Dealer
-from ..errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE, abort_problem
+from ..errors import abort_problem
 from ..extensions import db
-from . import importer
 from .corrections import correct_purchase
 from .presenters import (
     CorrectionOut,
@@ -186,59 +186,3 @@ def sell(item_id: int):
         _fail(exc)
     body = present_item_history(item, clock().today())
     return body
-
-
-@blp.route("/purchases/import", methods=["POST"])
-@require_role("dealer")
-@blp.doc(
-    description=importer.FORMAT_DOC,
-    requestBody={
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-        },
-    },
-)
-@blp.response(201, importer.ImportResultOut)
-@blp.alt_response(422, description="nothing stored; `rows` lists every bad row with its errors")
-def import_purchases():
-    """Bulk registration from a point-of-sale system (CSV): all rows are stored or none."""
-    upload = request.files.get("file")
-    raw = upload.read() if upload is not None else request.get_data()
-    try:
-        text = importer.decode(raw)
-        result = importer.import_csv(
-            db.session, _own_dealer(), text, now=clock().now(), user_id=g.principal.user_id
-        )
-    except importer.ImportRejected as exc:
-        return _import_problem(exc)  # a 422: the request hook rolls back what was stored
-    except RegisterError as exc:
-        _fail(exc)
-    return result
-
-
-def _import_problem(exc) -> Response:
-    """422 with every bad row: ``errors`` by path (rows.3.imei) and ``rows`` as a list."""
-    errors = {
-        f"rows.{row['row']}.{name}": messages
-        for row in exc.rows
-        for name, messages in row["errors"].items()
-    }
-    body = {
-        "type": PROBLEM_TYPE_BASE + "validation-error",
-        "title": "Validation failed",
-        "status": 422,
-        "detail": str(exc.detail),
-        "errors": errors,
-        "rows": exc.rows,
-    }
-    return Response(json.dumps(body), status=422, mimetype=PROBLEM_MIMETYPE)
-
-
-NON_JSON_ENDPOINTS.add("purchases.import_purchases")

@@ -1,4 +1,5 @@
-"""DOR web pages for the counter: the purchase form, the register, entries, items, CSV."""
+"""DOR web pages for the counter: the purchase form, the register, entries, items (the CSV
+import: ``register.imports.views``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from ..clock import AMSTERDAM, clock
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..timeutil import aware
-from . import importer
 from .forms import form_errors, form_values, parse_euros, payload_from_form
 from .messages import translate
 from .models import CATEGORIES, ID_DOCUMENT_TYPES, Purchase
@@ -293,27 +293,3 @@ def _seller_document(seller) -> str:
     if seller is None or seller.purged_at is not None:
         return _seller(seller, "name")
     return f"{seller.id_document_type} {seller.id_document_number} ({seller.id_document_country})"
-
-
-@bp.route("/purchases/import", methods=["GET", "POST"])
-@web_role_required("dealer")
-def import_upload():
-    result, rows, problem, status = None, None, None, 200
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            problem, status = _("Choose a CSV file to upload."), 422
-        else:
-            try:
-                text = importer.decode(upload.read())
-                result = importer.import_csv(
-                    db.session, _dealer(), text, now=clock().now(), user_id=g.principal.user_id
-                )
-            except importer.ImportRejected as exc:
-                problem, status = translate(exc.detail), 422
-                rows = [{"row": r["row"], "errors": _translated(r["errors"])} for r in exc.rows]
-            except RegisterError as exc:
-                problem, status = translate(exc.detail), exc.status
-    return render_template(
-        "purchases/import.html", result=result, rows=rows, problem=problem, columns=importer.COLUMNS
-    ), status
