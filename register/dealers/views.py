@@ -27,6 +27,7 @@ from ..apiutil import paginate
 from ..clock import clock, utcnow
 from ..errors import flatten_errors
 from ..extensions import db, limiter
+from ..i18n import exception_text, translated_errors
 from ..purchases.models import CATEGORIES
 from .meldplicht import SUBMITTED, DolReport
 from .meldplicht_service import (
@@ -155,11 +156,11 @@ def new_report():
                 user_id=g.principal.user_id,
             )
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
+            errors = translated_errors(flatten_errors(exc.messages))
         except DealerError as exc:
-            errors = {exc.field or "_schema": [str(exc)]}
+            errors = {exc.field or "_schema": [exception_text(exc)]}
         except ReportConflict as exc:
-            errors = {"_schema": [str(exc)]}
+            errors = {"_schema": [exception_text(exc)]}
         else:
             db.session.commit()
             if report.timely:
@@ -208,7 +209,7 @@ def register_dealer():
         try:
             data = ReportCreateSchema().load(nested)
         except ValidationError as exc:
-            errors.update(flatten_errors(exc.messages))
+            errors.update(translated_errors(flatten_errors(exc.messages)))
             data = None
         if not errors and data is not None:
             try:
@@ -224,7 +225,7 @@ def register_dealer():
                 )
             except (DealerError, ReportConflict) as exc:
                 db.session.rollback()
-                errors = {getattr(exc, "field", None) or "_schema": [str(exc)]}
+                errors = {getattr(exc, "field", None) or "_schema": [exception_text(exc)]}
             else:
                 db.session.commit()
                 login_user(user)
@@ -278,11 +279,11 @@ def decide_report(report_id: int):
             user_id=g.principal.user_id,
         )
     except ValidationError as exc:
-        errors = flatten_errors(exc.messages)
+        errors = translated_errors(flatten_errors(exc.messages))
     except DealerError as exc:
-        errors = {exc.field or "_schema": [str(exc)]}
+        errors = {exc.field or "_schema": [exception_text(exc)]}
     except ReportConflict as exc:
-        errors = {"_schema": [str(exc)]}
+        errors = {"_schema": [exception_text(exc)]}
     if errors:
         db.session.rollback()
         return render_template("meldplicht/detail.html", report=report, errors=errors), 422

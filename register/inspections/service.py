@@ -12,6 +12,7 @@ from stolen_db.normalize import normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
+from ..purchases.messages import Message
 from ..purchases.models import Item
 from ..timeutil import aware
 from .models import CHECKS, OUTCOMES, TASK_REASONS, Inspection, InspectionTask, transition_task
@@ -218,20 +219,26 @@ def log_inspection(
     report is flagged for the municipality.
     """
     if outcome not in OUTCOMES:
-        raise InspectionError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
+        raise InspectionError(
+            Message("outcome must be one of %(outcomes)s", outcomes=", ".join(OUTCOMES)), "outcome"
+        )
     missing = [name for name in CHECKS if not isinstance(checks.get(name), bool)]
     if missing:
-        raise InspectionError("answer every check with true or false", "checks." + missing[0])
+        raise InspectionError(
+            Message("answer every check with true or false"), "checks." + missing[0]
+        )
     inspected_at = aware(inspected_at)
     if inspected_at > now + timedelta(minutes=5):
-        raise InspectionError("an inspection cannot be in the future", "inspected_at")
+        raise InspectionError(Message("an inspection cannot be in the future"), "inspected_at")
     if task is not None:
         if task.dealer_id != dealer.id:
-            raise InspectionError("this task is for another dealer", "task_id")
+            raise InspectionError(Message("this task is for another dealer"), "task_id")
         if task.status != "open":
-            raise TaskConflict(f"this task is {task.status} already")
+            raise TaskConflict(Message("this task is %(status)s already", status=task.status))
     if outcome == "compliant" and not all(checks[name] for name in CHECKS):
-        raise InspectionError("an inspection with a failed check cannot be compliant", "outcome")
+        raise InspectionError(
+            Message("an inspection with a failed check cannot be compliant"), "outcome"
+        )
     inspection = Inspection(
         dealer_id=dealer.id,
         municipality_id=dealer.municipality_id,
@@ -304,7 +311,7 @@ def goods_check(
     cleaned = [i.strip() for i in identifiers or [] if i and i.strip()]
     if len(cleaned) > MAX_GOODS_CHECK:
         raise InspectionError(
-            f"check at most {MAX_GOODS_CHECK} identifiers at a time", "identifiers"
+            Message("check at most %(n)s identifiers at a time", n=MAX_GOODS_CHECK), "identifiers"
         )
     today = now.astimezone(AMSTERDAM).date()
     results = []

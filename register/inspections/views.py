@@ -22,6 +22,7 @@ from ..clock import AMSTERDAM, utcnow
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..extensions import db
+from ..i18n import exception_text, translated_errors
 from .models import CHECKS, Inspection
 from .schemas import InspectionCreateSchema
 from .service import (
@@ -134,11 +135,11 @@ def new_inspection():
                 follow_up_days=int(current_app.config["INSPECTION_FOLLOW_UP_DAYS"]),
             )
         except ValidationError as exc:
-            errors.update(flatten_errors(exc.messages))
+            errors.update(translated_errors(flatten_errors(exc.messages)))
         except InspectionError as exc:
-            errors[exc.field or "_schema"] = [str(exc)]
+            errors[exc.field or "_schema"] = [exception_text(exc)]
         except TaskConflict as exc:
-            errors["_schema"] = [str(exc)]
+            errors["_schema"] = [exception_text(exc)]
         except _FormInvalid:
             pass
         else:
@@ -198,7 +199,7 @@ def goods(dealer_id: int):
         try:
             results = goods_check(db.session, dealer, _lines(text), now=utcnow())
         except InspectionError as exc:
-            error = str(exc)
+            error = exception_text(exc)
         if not error and not results:
             error = _("Enter at least one identifier.")
     return render_template(
