@@ -137,8 +137,27 @@ def ensure_chromium() -> str:
     )
 
 
+AXE_DIR = ROOT / "tests" / "axe"
+
+
+def ensure_axe() -> None:
+    """axe-core for the accessibility checks, pinned by tests/axe/package-lock.json (npm ci)."""
+    lock = AXE_DIR / "package-lock.json"
+    marker = AXE_DIR / "node_modules" / ".installed"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("The accessibility tests need Node.js and npm (Debian: apt-get install npm).")
+    print("installing axe-core (npm ci)", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], check=True, cwd=AXE_DIR)
+    marker.write_text(digest)
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv("dev")
+    ensure_axe()
     env = dict(os.environ)
     env["CHROMIUM_PATH"] = ensure_chromium()
     result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)

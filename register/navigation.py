@@ -30,11 +30,11 @@ _MENU = {
         (_l("Hits"), "/hits"),
         (_l("Stolen reports"), "/stolen"),
         (_l("Registers"), "/purchases"),
-        (_l("Notifications"), "/notifications"),
+        (_l("Police notifications"), "/notifications"),
         (_l("Dashboard"), "/dashboard"),
     ],
     "admin": [
-        (_l("Notifications"), "/notifications"),
+        (_l("Police notifications"), "/notifications"),
         (_l("Dashboard"), "/dashboard"),
     ],
 }

@@ -266,6 +266,15 @@ def decide_report(report_id: int):
     if report is None or report.municipality_id != g.principal.municipality_id:
         abort(404)
     errors: dict[str, list[str]] = {}
+    decision = request.form.get("decision", "")
+    reason = (request.form.get("reason") or "").strip()
+    if decision == "rejected" and not reason:
+        errors["reason"] = [_("Say why the report is rejected.")]
+        return render_template("meldplicht/detail.html", report=report, errors=errors), 422
+    if request.form.get("confirmed") != "yes":  # first the confirmation step
+        return render_template(
+            "meldplicht/confirm.html", report=report, decision=decision, reason=reason
+        )
     try:
         data = DecisionSchema().load(
             {"decision": request.form.get("decision", ""), "reason": request.form.get("reason")}
