@@ -66,6 +66,22 @@ PAGES = [
 ]
 
 
+# (who, path, what to do before submitting, the submit button): each form's error state.
+ERROR_STATES = [
+    (None, "/login", None, "main button[type=submit]"),
+    (None, "/check", None, "main button[type=submit]"),
+    (None, "/meldplicht/register", None, "main button[type=submit]"),
+    ("dealer@demo.nl", "/purchases/new", None, "main #purchase-form > button[type=submit]"),
+    ("dealer@demo.nl", "/meldplicht/new", "#business\\.name", "main button[type=submit]"),
+    ("dealer@demo.nl", "/purchases/{purchase}", "#correct", "#correct button[type=submit]"),
+    ("gemeente@demo.nl", "/meldplicht", None, "main button[value=rejected]"),
+    ("boa@demo.nl", "/inspections/new", None, "main button.big[type=submit]"),
+    ("boa@demo.nl", "/inspections/dealers/{dealer}/goods-check", None, "main form.card button"),
+    ("politie@demo.nl", "/stolen/new", None, "main button[type=submit]"),
+    ("politie@demo.nl", "/hits/items/{held_item}/decision", None, "main button[type=submit]"),
+]
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     from register.demo import seed
@@ -121,11 +137,10 @@ def test_the_list_of_pages_covers_every_page_of_the_app(demo_server):
 
 
 def _axe_violations(page) -> list[dict]:
-    assert AXE.exists(), "axe-core is missing: run the tests with `python3 dev.py test`"
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text())
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
     )
     return [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
@@ -147,6 +162,8 @@ def contexts(browser, demo_server):
                 bypass_csp=True,  # lets the test inject axe-core; the pages never need it
             )
             context.add_cookies([{"name": "lang", "value": locale, "url": demo_server.url}])
+            assert AXE.exists(), "axe-core is missing: run the tests with `python3 dev.py test`"
+            context.add_init_script(path=str(AXE))  # in every page, before its own scripts
             page = context.new_page()
             page.set_default_timeout(10_000)
             if who:
@@ -177,6 +194,59 @@ def test_every_page_passes_axe_and_fits_the_screen(demo_server, contexts, locale
                 problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
         if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
             name = f"{(who or 'public').split('@')[0]}{path.replace('/', '_') or '_home'}-{width}"
+            page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
+        if problems:
+            failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
+
+
+def english_source_strings() -> set[str]:
+    """Marked English texts of a few words whose Dutch translation differs: none may show."""
+    from babel.support import Translations
+
+    from register.i18n import translation_directories
+    from tests.test_catalogues import extracted
+
+    dutch = Translations()
+    for directory in translation_directories():
+        dutch.merge(Translations.load(directory, ["nl"]))
+    fragments = {
+        msgid.split("%(")[0].strip() for msgid in extracted() if dutch.gettext(msgid) != msgid
+    }
+    return {text for text in fragments if " " in text and len(text) >= 12}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_forms_error_state_passes_axe_and_is_all_dutch(demo_server, contexts, locale, width):
+    english = english_source_strings() if locale == "nl" else set()
+    failures = {}
+    for who, template, to_open, submit in ERROR_STATES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, locale, width)
+        page.goto(demo_server.url + path)
+        if to_open == "#correct":
+            page.click("#correct summary")
+            page.fill("#f-reason", "")
+        elif to_open:
+            page.fill(to_open, "")
+        with page.expect_navigation():
+            page.click(submit)
+        problems = _axe_violations(page)
+        body = page.locator("body").inner_text()
+        if page.locator(".error-summary, .error").count() == 0:
+            problems.append({"id": "no-error-shown"})
+        shown_english = sorted(text for text in english if text in body)
+        if shown_english:
+            problems.append({"id": "english-on-a-dutch-page", "texts": shown_english})
+        if width <= 400:
+            scroll, inner = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if scroll > inner:
+                problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
+        if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
+            name = f"error-{(who or 'public').split('@')[0]}{path.replace('/', '_')}-{width}"
             page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
         if problems:
             failures[f"{who or 'public'} {path}"] = problems

@@ -100,7 +100,10 @@ def new_inspection():
             abort(404)
     errors: dict[str, list[str]] = {}
     values = {"inspected_at": utcnow().astimezone(AMSTERDAM).strftime("%Y-%m-%dT%H:%M")}
-    if request.method == "POST":
+    resuming = request.method == "POST" and request.form.get("resume") == "1"
+    if resuming:  # back from the goods check: the form as it was typed, not yet saved
+        values.update({key: request.form.get(key) for key in request.form if key != "resume"})
+    if request.method == "POST" and not resuming:
         values = {key: request.form.get(key) for key in request.form}
         data = {
             "dealer_id": dealer.id if dealer else request.form.get("dealer_id"),
@@ -195,6 +198,15 @@ def goods(dealer_id: int):
     results = None
     error = None
     text = request.form.get("identifiers", "")
+    # What the inspection form held when the officer came here: given back on the way back.
+    carried = {
+        key: value
+        for key, value in request.form.items()
+        if key not in ("csrf_token", "identifiers", "from_inspection")
+    }
+    task_id = request.values.get("task_id", type=int)
+    if task_id is not None:
+        carried["task_id"] = str(task_id)
     if request.method == "POST":
         try:
             results = goods_check(db.session, dealer, _lines(text), now=utcnow())
@@ -203,5 +215,10 @@ def goods(dealer_id: int):
         if not error and not results:
             error = _("Enter at least one identifier.")
     return render_template(
-        "inspections/goods.html", dealer=dealer, results=results, error=error, text=text
+        "inspections/goods.html",
+        dealer=dealer,
+        results=results,
+        error=error,
+        text=text,
+        carried=carried,
     ), (422 if error else 200)
