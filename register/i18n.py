@@ -106,6 +106,23 @@ def translated(message) -> str:
     return translate(message)
 
 
+def task_details(task) -> str:
+    """An inspection task's details in the reader's language: dates as dates, the kinds of
+    report (start, change, stop) as words of the page's language."""
+    from flask_babel import gettext
+
+    if not task.details_template:
+        return task.details or ""
+    params = {}
+    for name, value in (task.details_params or {}).items():
+        if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
+            value = long_date(value)
+        elif isinstance(value, str) and value.isalpha():
+            value = gettext(value)
+        params[name] = value
+    return gettext(task.details_template) % params
+
+
 def init_app(app) -> None:
     directories = translation_directories()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
@@ -114,6 +131,7 @@ def init_app(app) -> None:
     app.add_template_filter(date_time)
     app.add_template_filter(euros)
     app.add_template_filter(translated)
+    app.add_template_filter(task_details)
 
 
 def translated_errors(errors: dict) -> dict[str, list[str]]:

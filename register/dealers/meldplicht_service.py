@@ -257,7 +257,13 @@ def file_report(
             reason="late_report",
             now=now,
             dedupe_key=f"meldplicht:{report.id}:late",
-            details=f"{report_type} report {report.id} filed {filed_on}, deadline {deadline}",
+            details=Message(
+                "%(type)s report %(report)s filed %(filed)s, deadline %(deadline)s",
+                type=report_type,
+                report=report.id,
+                filed=str(filed_on),
+                deadline=str(deadline),
+            ),
         )
     return report
 

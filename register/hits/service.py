@@ -41,6 +41,7 @@ from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 from ..database import allocate_ids, pipelined
 from ..dealers.models import Dealer
 from ..inspections.service import TaskRequest, open_tasks
+from ..purchases.messages import Message
 from ..purchases.models import ITEM_TRANSITIONS, Correction, Item, ItemStatus, Purchase
 from .models import Hit
 from .payload import hit_event_payload
@@ -469,7 +470,11 @@ def record_hits(
                     municipality_id=items[item_id].purchase.dealer.municipality_id,
                     reason="hit",
                     dedupe_key=f"hit:{hit_id}",
-                    details=f"item {item_id} matches stolen report {match.report_number}",
+                    details=Message(
+                        "item %(item)s matches stolen report %(report)s",
+                        item=item_id,
+                        report=match.report_number,
+                    ),
                 )
                 for hit_id, (item_id, match) in zip(hit_ids, new, strict=True)
             ],

@@ -46,7 +46,7 @@ def open_task(
     reason: str,
     now: datetime,
     dedupe_key: str | None = None,
-    details: str | None = None,
+    details: str | Message | None = None,
     due_date: date | None = None,
 ) -> InspectionTask:
     """Queue an inspection of ``dealer`` (flushes, never commits); one task per dedupe_key."""
@@ -68,6 +68,9 @@ def open_task(
 
 
 def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> dict:
+    """A task row; a ``Message`` as details is kept as text (the API's) and as its template
+    with parameters, so that pages can show it in the reader's language."""
+    structured = isinstance(details, Message)
     return {
         "dealer_id": dealer_id,
         "municipality_id": municipality_id,
@@ -75,7 +78,9 @@ def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> d
         "priority": REASON_WEIGHT[reason],
         "status": "open",
         "dedupe_key": dedupe_key,
-        "details": details,
+        "details": str(details) if details is not None else None,
+        "details_template": details.template if structured else None,
+        "details_params": details.params if structured else None,
         "created_at": now,
     }
 
@@ -88,7 +93,7 @@ class TaskRequest:
     municipality_id: int
     reason: str
     dedupe_key: str
-    details: str | None = None
+    details: str | Message | None = None
 
 
 def open_tasks(
@@ -264,7 +269,10 @@ def log_inspection(
             reason="follow_up",
             now=now,
             dedupe_key=f"inspection:{inspection.id}:follow_up",
-            details=f"follow-up of the warning given in inspection {inspection.id}",
+            details=Message(
+                "follow-up of the warning given in inspection %(inspection)s",
+                inspection=inspection.id,
+            ),
             due_date=due,
         )
         inspection.follow_up_task_id = follow_up.id

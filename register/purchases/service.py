@@ -245,10 +245,14 @@ def record_registrations(
                 municipality_id=dealer.municipality_id,
                 reason="late_registration",
                 dedupe_key=f"purchase:{p.id}",
-                details=(
-                    f"purchase {p.id} (sequence number {p.sequence_number}), acquired "
-                    f"{p.acquisition_date.isoformat()}, registered {today.isoformat()}, "
-                    f"deadline {p.registration_deadline.isoformat()}"
+                details=Message(
+                    "purchase %(purchase)s (sequence number %(number)s), acquired %(acquired)s, "
+                    "registered %(registered)s, deadline %(deadline)s",
+                    purchase=p.id,
+                    number=p.sequence_number,
+                    acquired=p.acquisition_date.isoformat(),
+                    registered=today.isoformat(),
+                    deadline=p.registration_deadline.isoformat(),
                 ),
             )
             for p in purchases
