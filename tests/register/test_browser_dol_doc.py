@@ -85,7 +85,7 @@ def test_an_officer_logs_an_inspection_from_the_queue(live_server, page, make, s
     page.fill("main #findings", "Two phones not in the register.")
     page.check("main input[name=outcome][value=warning]")
     with page.expect_navigation():
-        page.click("main button[type=submit]")
+        page.click("main button.big[type=submit]")  # save, not the goods check
     assert "Two phones not in the register." in page.locator("main").inner_text()
     inspection = session.scalar(select(Inspection))
     assert inspection.task_id == task_id and inspection.outcome == "warning"
