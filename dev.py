@@ -140,14 +140,7 @@ def ensure_chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found:
         return found
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("installing Debian's chromium for the browser tests", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+    if apt_install("chromium", "for the browser tests"):
         return CHROMIUM_CANDIDATES[0]
     sys.exit(
         "The browser tests need Chromium: install your system's chromium package "
@@ -155,8 +148,43 @@ def ensure_chromium() -> str:
     )
 
 
+def apt_install(package: str, why: str) -> bool:
+    """Install a Debian package when running as root on Debian; whether it was installed."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    print(f"installing Debian's {package} {why}", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", package],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return True
+
+
+AXE_DIR = ROOT / "tests" / "axe"
+
+
+def ensure_axe() -> None:
+    """axe-core for the accessibility checks, pinned by tests/axe/package-lock.json (npm ci)."""
+    lock = AXE_DIR / "package-lock.json"
+    marker = AXE_DIR / "node_modules" / ".installed"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None and apt_install("npm", "for the accessibility tests"):
+        npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("The accessibility tests need Node.js and npm (Debian: apt-get install npm).")
+    print("installing axe-core (npm ci)", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], check=True, cwd=AXE_DIR)
+    marker.write_text(digest)
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv("dev")
+    ensure_axe()
     env = dict(os.environ)
     env["CHROMIUM_PATH"] = ensure_chromium()
     result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)

@@ -106,6 +106,10 @@ def _init_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import gettext
+
+    login_manager.localize_callback = gettext  # its "Please log in to access this page."
     login_manager.user_loader(load_user)
     csrf.init_app(app)
     from . import i18n

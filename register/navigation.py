@@ -36,12 +36,12 @@ _MENU = {
         (_l("Alerts"), "/alerts"),
         (_l("Stolen reports"), "/stolen"),
         (_l("Registers"), "/purchases"),
-        (_l("Notifications"), "/notifications"),
+        (_l("Police notifications"), "/notifications"),
         (_l("Dashboard"), "/dashboard"),
     ],
     "admin": [
         (_l("Administration"), "/admin"),
-        (_l("Notifications"), "/notifications"),
+        (_l("Police notifications"), "/notifications"),
         (_l("Dashboard"), "/dashboard"),
     ],
 }

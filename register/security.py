@@ -38,8 +38,11 @@ def init_security(app) -> None:
         x_content_type_options=True,
     )
 
-    @app.after_request
     def _docs_policy(response):
         if request.path.rstrip("/") == "/api/v1/docs":
             response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
         return response
+
+    # After-request functions run last-registered first: put this one first in the list so
+    # that it runs after Talisman's, which would otherwise overwrite the docs' policy.
+    app.after_request_funcs.setdefault(None, []).insert(0, _docs_policy)

@@ -13,6 +13,12 @@ def index():
     return render_template("index.html")
 
 
+@bp.route("/toegankelijkheid")
+def accessibility():
+    """The accessibility statement (toegankelijkheidsverklaring) that Dutch law asks for."""
+    return render_template("accessibility.html")
+
+
 @bp.route("/healthz")
 def healthz():
     """A trivial endpoint: load balancers' liveness check, and the benchmarks' baseline."""

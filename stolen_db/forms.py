@@ -11,7 +11,7 @@ from .categories import CATEGORIES, category_labels
 
 class CheckForm(FlaskForm):
     identifier = StringField(_l("IMEI, serial number or frame number"))
-    brand = StringField(_l("Brand (optional)"))
+    brand = StringField(_l("Brand"))
 
 
 class StolenReportForm(FlaskForm):

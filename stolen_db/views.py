@@ -33,8 +33,8 @@ def check():
     if request.method == "POST":
         form = CheckForm()
         submitted = form.validate_on_submit()
-    else:  # a link such as /check?identifier=...: no form was posted, so no CSRF token
-        form = CheckForm(formdata=request.args or None, meta={"csrf": False})
+    else:  # a link such as /check?identifier=...: read, not validated (no token was posted)
+        form = CheckForm(formdata=request.args or None)
         submitted = bool(request.args.get("identifier"))
     result = None
     status = 200

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..purchases.messages import Message
 from ..timeutil import aware
 from .models import ROLE_VALUES, ApiToken, Role, User
 
@@ -40,21 +41,21 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if role not in ROLE_VALUES:
-        raise AccountError(f"role must be one of {', '.join(ROLE_VALUES)}")
+        raise AccountError(Message("role must be one of %(roles)s", roles=", ".join(ROLE_VALUES)))
     if "@" not in email:
-        raise AccountError("email must be an e-mail address")
+        raise AccountError(Message("email must be an e-mail address"))
     if len(password) < 8:
-        raise AccountError("password must be at least 8 characters")
+        raise AccountError(Message("password must be at least 8 characters"))
     if role == Role.DEALER and dealer_id is None:
-        raise AccountError("a dealer user needs --dealer")
+        raise AccountError(Message("a dealer user needs --dealer"))
     if role != Role.DEALER and dealer_id is not None:
-        raise AccountError("only dealer users belong to a dealer")
+        raise AccountError(Message("only dealer users belong to a dealer"))
     if role == Role.MUNICIPALITY and municipality_id is None:
-        raise AccountError("a municipality user needs --municipality")
+        raise AccountError(Message("a municipality user needs --municipality"))
     if role in (Role.POLICE, Role.ADMIN, Role.DEALER) and municipality_id is not None:
-        raise AccountError(f"a {role} user has no municipality scope")
+        raise AccountError(Message("a %(role)s user has no municipality scope", role=role))
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError(f"a user with email {email} exists already")
+        raise AccountError(Message("a user with email %(email)s exists already", email=email))
     user = User(
         email=email,
         password_hash=hash_password(password),

@@ -28,6 +28,20 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+# Where each role starts its work after signing in.
+START_PAGES = {
+    "dealer": "/purchases",
+    "municipality": "/meldplicht",
+    "enforcement": "/inspections",
+    "police": "/hits",
+    "admin": "/notifications",
+}
+
+
+def start_page(role: str) -> str:
+    return START_PAGES.get(role, "/")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
@@ -37,7 +51,8 @@ def login():
         if user is not None:
             login_user(user)
             flash(_("You are logged in."), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            target = request.args.get("next")
+            return redirect(_safe_next(target) if target else start_page(user.role))
         form.password.errors.append(_("Wrong e-mail address or password."))
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("accounts/login.html", form=form), status

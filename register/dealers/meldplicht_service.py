@@ -15,6 +15,7 @@ from notifications.outbox import enqueue
 
 from ..accounts.notices import mail_decision, mail_new_report
 from ..clock import AMSTERDAM
+from ..purchases.messages import Message
 from ..purchases.models import CATEGORIES
 from ..timeutil import aware
 from .meldplicht import (
@@ -104,11 +105,11 @@ def report_deadline(report_type: str, effective_date: date) -> date:
 
 def _validate_business(business: Business, *, foreign: bool, require_trade: bool) -> Business:
     if not business.name:
-        raise DealerError("the business name must not be empty", "business.name")
+        raise DealerError(Message("the business name must not be empty"), "business.name")
     if foreign:
         if len(business.country) != 2 or not business.country.isalpha() or business.country == "NL":
             raise DealerError(
-                "a foreign dealer gives its country as a two-letter code other than NL",
+                Message("a foreign dealer gives its country as a two-letter code other than NL"),
                 "business.country",
             )
         if business.kvk_number:
@@ -116,23 +117,27 @@ def _validate_business(business: Business, *, foreign: bool, require_trade: bool
     else:
         if business.country != "NL":
             raise DealerError(
-                "a Dutch dealer trades from the Netherlands (country NL)", "business.country"
+                Message("a Dutch dealer trades from the Netherlands (country NL)"),
+                "business.country",
             )
         if not business.kvk_number:
-            raise DealerError("a Dutch dealer gives its KvK number", "business.kvk_number")
+            raise DealerError(Message("a Dutch dealer gives its KvK number"), "business.kvk_number")
         business.kvk_number = _kvk(business.kvk_number)
     unknown = [c for c in business.goods_categories if c not in CATEGORIES]
     if unknown:
         raise DealerError(
-            "unknown goods categories: " + ", ".join(unknown), "business.goods_categories"
+            Message("unknown goods categories: %(categories)s", categories=", ".join(unknown)),
+            "business.goods_categories",
         )
     if require_trade:
         if not business.goods_categories:
-            raise DealerError("name at least one kind of goods traded", "business.goods_categories")
+            raise DealerError(
+                Message("name at least one kind of goods traded"), "business.goods_categories"
+            )
         if not business.contact_name:
-            raise DealerError("name a contact person", "business.contact.name")
+            raise DealerError(Message("name a contact person"), "business.contact.name")
         if not (business.street and business.city) and not foreign:
-            raise DealerError("give the trading address", "business.address.street")
+            raise DealerError(Message("give the trading address"), "business.address.street")
     return business
 
 
@@ -140,7 +145,7 @@ def _kvk(number: str) -> str:
     try:
         return validate_kvk(number)
     except DealerError as exc:
-        raise DealerError(str(exc), "business.kvk_number") from None
+        raise DealerError(exc.args[0], "business.kvk_number") from None
 
 
 def _municipality(session: Session, code: str | None, default: Municipality) -> Municipality:
@@ -148,7 +153,7 @@ def _municipality(session: Session, code: str | None, default: Municipality) -> 
         return default
     municipality = municipality_by_code(session, code)
     if municipality is None:
-        raise DealerError(f"no municipality with code {code}", "municipality")
+        raise DealerError(Message("no municipality with code %(code)s", code=code), "municipality")
     return municipality
 
 
@@ -188,20 +193,30 @@ def file_report(
     inspection task for it.
     """
     if report_type not in REPORT_TYPES:
-        raise DealerError(f"type must be one of {', '.join(REPORT_TYPES)}", "type")
+        raise DealerError(
+            Message("type must be one of %(types)s", types=", ".join(REPORT_TYPES)), "type"
+        )
     if report_type == "start" and dealer.status == "active":
         raise ReportConflict(
-            "this dealer is connected to the DOR already; report a change or a stop instead"
+            Message(
+                "this dealer is connected to the DOR already; report a change or a stop instead"
+            )
         )
     if report_type in ("change", "stop") and dealer.status != "active":
         raise ReportConflict(
-            f"a dealer that is {dealer.status} cannot report a {report_type}; report a start"
+            Message(
+                "a dealer that is %(status)s cannot report a %(type)s; report a start",
+                status=dealer.status,
+                type=report_type,
+            )
         )
     if awaiting_review(session, dealer, report_type) is not None:
-        raise ReportConflict(f"a {report_type} report of this dealer is awaiting review")
+        raise ReportConflict(
+            Message("a %(type)s report of this dealer is awaiting review", type=report_type)
+        )
     if business is None:
         if report_type != "stop":
-            raise DealerError("describe the business", "business")
+            raise DealerError(Message("describe the business"), "business")
         business = Business.of_dealer(dealer, latest_accepted(session, dealer))
     business = _validate_business(
         business, foreign=dealer.kind == "foreign", require_trade=report_type != "stop"
@@ -243,7 +258,13 @@ def file_report(
             reason="late_report",
             now=now,
             dedupe_key=f"meldplicht:{report.id}:late",
-            details=f"{report_type} report {report.id} filed {filed_on}, deadline {deadline}",
+            details=Message(
+                "%(type)s report %(report)s filed %(filed)s, deadline %(deadline)s",
+                type=report_type,
+                report=report.id,
+                filed=str(filed_on),
+                deadline=str(deadline),
+            ),
         )
     mail_new_report(session, report, now=now)
     return report
@@ -265,9 +286,9 @@ def register_new_dealer(
     from ..accounts.service import AccountError, create_user
 
     if kind not in ("commercial", "thrift", "foreign"):
-        raise DealerError("kind must be commercial, thrift or foreign", "kind")
+        raise DealerError(Message("kind must be commercial, thrift or foreign"), "kind")
     if not municipality_code:
-        raise DealerError("choose the municipality where you trade", "municipality")
+        raise DealerError(Message("choose the municipality where you trade"), "municipality")
     municipality = _municipality(session, municipality_code, None)
     business = _validate_business(business, foreign=kind == "foreign", require_trade=True)
     dealer = create_dealer(
@@ -289,7 +310,7 @@ def register_new_dealer(
             session, email=email, password=password, role="dealer", now=now, dealer_id=dealer.id
         )
     except AccountError as exc:
-        raise DealerError(str(exc), "password" if "password" in str(exc) else "email") from None
+        raise DealerError(exc.args[0], "password" if "password" in str(exc) else "email") from None
     report = file_report(
         session,
         dealer=dealer,
@@ -318,12 +339,15 @@ def decide(
     its data, a stop disconnects it. The police are informed of every accepted report.
     """
     if decision not in DECISIONS:
-        raise DealerError(f"decision must be one of {', '.join(DECISIONS)}", "decision")
+        raise DealerError(
+            Message("decision must be one of %(decisions)s", decisions=", ".join(DECISIONS)),
+            "decision",
+        )
     reason = (reason or "").strip() or None
     if decision == REJECTED and not reason:
-        raise DealerError("say why the report is rejected", "reason")
+        raise DealerError(Message("say why the report is rejected"), "reason")
     if report.status != SUBMITTED:
-        raise ReportConflict(f"this report was {report.status} already")
+        raise ReportConflict(Message("this report was %(status)s already", status=report.status))
     transition_report(report, decision)
     report.decided_at = now
     report.decided_by_id = user_id

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..purchases.messages import Message
 from .models import DEALER_KINDS, Dealer, Municipality
 
 _MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
@@ -27,7 +28,7 @@ def validate_kvk(number: str) -> str:
     """A Chamber of Commerce number: exactly 8 digits (spaces and dots are tolerated)."""
     digits = re.sub(r"[\s.]", "", number or "")
     if not _KVK.match(digits):
-        raise DealerError("KvK number must be exactly 8 digits", "kvk_number")
+        raise DealerError(Message("KvK number must be exactly 8 digits"), "kvk_number")
     return digits
 
 
@@ -38,11 +39,13 @@ def municipality_by_code(session: Session, code: str) -> Municipality | None:
 def create_municipality(session: Session, code: str, name: str, **rules) -> Municipality:
     code = (code or "").strip().upper()
     if not _MUNICIPALITY_CODE.match(code):
-        raise DealerError("municipality code must be 'GM' and 4 digits, e.g. GM0363", "code")
+        raise DealerError(
+            Message("municipality code must be 'GM' and 4 digits, e.g. GM0363"), "code"
+        )
     if not (name or "").strip():
-        raise DealerError("municipality name must not be empty", "name")
+        raise DealerError(Message("municipality name must not be empty"), "name")
     if municipality_by_code(session, code) is not None:
-        raise DealerError(f"municipality {code} exists already", "code")
+        raise DealerError(Message("municipality %(code)s exists already", code=code), "code")
     municipality = Municipality(code=code, name=name.strip(), **rules)
     session.add(municipality)
     session.flush()
@@ -62,19 +65,22 @@ def create_dealer(
     **address,
 ) -> Dealer:
     if not (name or "").strip():
-        raise DealerError("dealer name must not be empty", "name")
+        raise DealerError(Message("dealer name must not be empty"), "name")
     if kind not in DEALER_KINDS:
-        raise DealerError(f"kind must be one of {', '.join(DEALER_KINDS)}", "kind")
+        raise DealerError(
+            Message("kind must be one of %(kinds)s", kinds=", ".join(DEALER_KINDS)), "kind"
+        )
     if kind == "foreign":
         country = (country or "").upper()
         if not _COUNTRY.match(country) or country == "NL":
             raise DealerError(
-                "a foreign dealer needs its country as a two-letter code other than NL", "country"
+                Message("a foreign dealer needs its country as a two-letter code other than NL"),
+                "country",
             )
         kvk = validate_kvk(kvk_number) if kvk_number else None
     else:
         if not kvk_number:
-            raise DealerError("a Dutch dealer needs its KvK number", "kvk_number")
+            raise DealerError(Message("a Dutch dealer needs its KvK number"), "kvk_number")
         kvk = validate_kvk(kvk_number)
         country = "NL"
     dealer = Dealer(

@@ -31,6 +31,7 @@ from ..apiutil import paginate
 from ..clock import clock, utcnow
 from ..errors import flatten_errors
 from ..extensions import db, limiter
+from ..i18n import exception_text, translated_errors
 from ..purchases.models import CATEGORIES
 from .meldplicht import SUBMITTED, DolReport
 from .meldplicht_service import (
@@ -158,11 +159,11 @@ def new_report():
                 user_id=g.principal.user_id,
             )
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
+            errors = translated_errors(flatten_errors(exc.messages))
         except DealerError as exc:
-            errors = {exc.field or "_schema": [str(exc)]}
+            errors = {exc.field or "_schema": [exception_text(exc)]}
         except ReportConflict as exc:
-            errors = {"_schema": [str(exc)]}
+            errors = {"_schema": [exception_text(exc)]}
         else:
             if report.timely:
                 flash(_("Your report was filed. The municipality will review it."), "success")
@@ -209,7 +210,7 @@ def register_dealer():
         try:
             data = ReportCreateSchema().load(nested)
         except ValidationError as exc:
-            errors.update(flatten_errors(exc.messages))
+            errors.update(translated_errors(flatten_errors(exc.messages)))
             data = None
         if not errors and data is not None:
             try:
@@ -225,7 +226,7 @@ def register_dealer():
                     language=str(get_locale() or "nl"),
                 )
             except (DealerError, ReportConflict) as exc:
-                errors = {getattr(exc, "field", None) or "_schema": [str(exc)]}
+                errors = {getattr(exc, "field", None) or "_schema": [exception_text(exc)]}
             else:
                 # The same answer whether or not the address has an account.
                 return render_template("meldplicht/signup_sent.html")
@@ -288,6 +289,15 @@ def decide_report(report_id: int):
     if report is None or report.municipality_id != g.principal.municipality_id:
         abort(404)
     errors: dict[str, list[str]] = {}
+    decision = request.form.get("decision", "")
+    reason = (request.form.get("reason") or "").strip()
+    if decision == "rejected" and not reason:
+        errors["reason"] = [_("Say why the report is rejected.")]
+        return render_template("meldplicht/detail.html", report=report, errors=errors), 422
+    if request.form.get("confirmed") != "yes":  # first the confirmation step
+        return render_template(
+            "meldplicht/confirm.html", report=report, decision=decision, reason=reason
+        )
     try:
         data = DecisionSchema().load(
             {"decision": request.form.get("decision", ""), "reason": request.form.get("reason")}
@@ -301,11 +311,11 @@ def decide_report(report_id: int):
             user_id=g.principal.user_id,
         )
     except ValidationError as exc:
-        errors = flatten_errors(exc.messages)
+        errors = translated_errors(flatten_errors(exc.messages))
     except DealerError as exc:
-        errors = {exc.field or "_schema": [str(exc)]}
+        errors = {exc.field or "_schema": [exception_text(exc)]}
     except ReportConflict as exc:
-        errors = {"_schema": [str(exc)]}
+        errors = {"_schema": [exception_text(exc)]}
     if errors:
         return render_template("meldplicht/detail.html", report=report, errors=errors), 422
     if report.status == "accepted":

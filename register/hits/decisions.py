@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..accounts.audit import record_access
+from ..purchases.messages import Message
 from ..purchases.models import Item, ItemStatus, transition_item
 
 DECISIONS = {"seized": ItemStatus.SEIZED, "released": ItemStatus.RELEASED}
@@ -21,7 +22,9 @@ def decide(
 ) -> Item:
     """Seize or release a held item (flushes, never commits); the decision is audited."""
     if item.status != ItemStatus.POLICE_HOLD:
-        raise NotOnHold(f"item {item.id} is {item.status}, not on police hold")
+        raise NotOnHold(
+            Message("item %(id)s is %(status)s, not on police hold", id=item.id, status=item.status)
+        )
     transition_item(item, DECISIONS[decision])
     record_access(
         session,

@@ -33,6 +33,7 @@ from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 from ..dealers.models import Dealer
 from ..inspections.service import open_task
 from ..integrity import ledger
+from ..purchases.messages import Message
 from ..purchases.models import (
     ITEM_TRANSITIONS,
     Correction,
@@ -358,7 +359,11 @@ def record_hits(
             reason="hit",
             now=now,
             dedupe_key=dedupe_key,
-            details=f"item {item.id} matches stolen report {match.report_number}",
+            details=Message(
+                "item %(item)s matches stolen report %(report)s",
+                item=item.id,
+                report=match.report_number,
+            ),
         )
         log.info(
             "hit %s: item %s matches stolen report %s (%s, %s)",

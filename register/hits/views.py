@@ -44,20 +44,31 @@ def hit_list():
     )
 
 
-@bp.route("/hits/items/<int:item_id>/decision", methods=["POST"])
+@bp.route("/hits/items/<int:item_id>/decision", methods=["GET", "POST"])
 @web_role_required("police")
 def item_decision(item_id: int):
+    """Seize or release a held item: a confirmation page with a note, then the decision."""
     item = db.session.get(Item, item_id)
-    decision = request.form.get("decision")
-    if item is None or decision not in DECISIONS:
+    if item is None:
         abort(404)
+    decision = request.values.get("decision")
+    note = (request.form.get("note") or "").strip()
+    errors = {}
+    if request.method == "POST" and decision not in DECISIONS:
+        errors["decision"] = [_("Choose whether you seize or release the item.")]
+    if request.method == "POST" and not note:
+        errors["note"] = [_("Write a note: why, and where the item goes.")]
+    if request.method == "GET" or errors:
+        return render_template(
+            "hits/decision.html", item=item, decision=decision, note=note, errors=errors
+        ), (422 if errors else 200)
     try:
         decide(
             db.session,
             item,
             decision,
             user_id=g.principal.user_id,
-            note=request.form.get("note") or None,
+            note=note,
             now=utcnow(),
         )
     except NotOnHold:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ..purchases.messages import Message
 from .models import CHECKS
 from .scheduling import DEFAULTS, schedule_inspections
 from .service import log_inspection, open_task
@@ -46,7 +47,7 @@ def seed(session, *, now, context) -> None:
         reason="routine",
         now=now - timedelta(days=3),
         dedupe_key="demo:routine:fietsenhandel",
-        details="routine visit",
+        details=Message("routine visit"),
     )
     schedule_inspections(session, now, DEFAULTS)
     session.flush()

@@ -63,7 +63,10 @@ class InspectionTask(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     # What caused the task ("hit:12", "purchase:40"): one task per cause.
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    details: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)  # English, as the API shows it
+    # The same text as a message template and its parameters, translated where it is shown.
+    details_template: Mapped[str | None] = mapped_column(String(300))
+    details_params: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A follow-up inspection is due on a date; other tasks are due at once.

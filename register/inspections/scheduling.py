@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ..clock import AMSTERDAM
 from ..dealers.meldplicht import ACCEPTED, REJECTED, REPORT_DEADLINE_DAYS, DolReport
 from ..dealers.models import Dealer
+from ..purchases.messages import Message
 from ..purchases.models import Purchase
 from ..timeutil import aware
 from .models import Inspection, InspectionTask
@@ -88,8 +89,13 @@ def _late_reports(session: Session, now: datetime) -> None:
             reason="late_report",
             now=now,
             dedupe_key=f"meldplicht:{report.id}:late",
-            details=f"{report.type} report {report.id} filed {report.submitted_on}, "
-            f"deadline {report.deadline}",
+            details=Message(
+                "%(type)s report %(report)s filed %(filed)s, deadline %(deadline)s",
+                type=report.type,
+                report=report.id,
+                filed=str(report.submitted_on),
+                deadline=str(report.deadline),
+            ),
         )
 
 
@@ -109,7 +115,7 @@ def _missing_reports(session: Session, now: datetime) -> None:
             reason="missing_report",
             now=now,
             dedupe_key=f"missing_report:{dealer.id}:pending",
-            details="registered acquisitions without an accepted start report",
+            details=Message("registered acquisitions without an accepted start report"),
         )
     # Registering after the stop it reported.
     stopped = session.scalars(select(Dealer).where(Dealer.status == "stopped")).all()
@@ -129,8 +135,13 @@ def _missing_reports(session: Session, now: datetime) -> None:
                 reason="missing_report",
                 now=now,
                 dedupe_key=f"missing_report:stop:{stop.id}",
-                details=f"{after_stop} acquisitions registered after the stop of "
-                f"{stop.effective_date} (report {stop.id}) without a new start report",
+                details=Message(
+                    "%(count)s acquisitions registered after the stop of %(date)s "
+                    "(report %(report)s) without a new start report",
+                    count=after_stop,
+                    date=str(stop.effective_date),
+                    report=stop.id,
+                ),
             )
     # A rejected start and no new one: the dealer may be trading without an accepted report.
     for dealer in session.scalars(select(Dealer).where(Dealer.status == "pending")).all():
@@ -144,8 +155,12 @@ def _missing_reports(session: Session, now: datetime) -> None:
                 reason="missing_report",
                 now=now,
                 dedupe_key=f"missing_report:start:{start.id}",
-                details=f"start report {start.id} for {start.effective_date} was rejected "
-                "and no new start report was filed",
+                details=Message(
+                    "start report %(report)s for %(date)s was rejected "
+                    "and no new start report was filed",
+                    report=start.id,
+                    date=str(start.effective_date),
+                ),
             )
 
 
@@ -180,7 +195,11 @@ def _no_registrations(session: Session, now: datetime, days: int) -> None:
             reason="no_registrations",
             now=now,
             dedupe_key=f"no_registrations:{dealer.id}:{since_day.isoformat()}",
-            details=f"nothing registered since {since_day} ({(today - since_day).days} days)",
+            details=Message(
+                "nothing registered since %(date)s (%(days)s days)",
+                date=str(since_day),
+                days=(today - since_day).days,
+            ),
         )
 
 
@@ -219,5 +238,5 @@ def _routine(session: Session, now: datetime, config: dict) -> None:
             reason="routine",
             now=now,
             dedupe_key=f"routine:{dealer.id}:{due.isoformat()}",
-            details=f"routine visit, every {interval} days for this dealer",
+            details=Message("routine visit, every %(days)s days for this dealer", days=interval),
         )

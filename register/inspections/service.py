@@ -12,6 +12,7 @@ from stolen_db.normalize import normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
+from ..purchases.messages import Message
 from ..purchases.models import Item
 from ..timeutil import aware
 from .models import CHECKS, OUTCOMES, TASK_REASONS, Inspection, InspectionTask, transition_task
@@ -45,7 +46,7 @@ def open_task(
     reason: str,
     now: datetime,
     dedupe_key: str | None = None,
-    details: str | None = None,
+    details: str | Message | None = None,
     due_date: date | None = None,
 ) -> InspectionTask:
     """Queue an inspection of ``dealer`` (flushes, never commits); one task per dedupe_key."""
@@ -67,6 +68,9 @@ def open_task(
 
 
 def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> dict:
+    """A task row; a ``Message`` as details is kept as text (the API's) and as its template
+    with parameters, so that pages can show it in the reader's language."""
+    structured = isinstance(details, Message)
     return {
         "dealer_id": dealer_id,
         "municipality_id": municipality_id,
@@ -74,7 +78,9 @@ def _new_task(dealer_id, municipality_id, reason, dedupe_key, details, now) -> d
         "priority": REASON_WEIGHT[reason],
         "status": "open",
         "dedupe_key": dedupe_key,
-        "details": details,
+        "details": str(details) if details is not None else None,
+        "details_template": details.template if structured else None,
+        "details_params": details.params if structured else None,
         "created_at": now,
     }
 
@@ -163,20 +169,26 @@ def log_inspection(
     report is flagged for the municipality.
     """
     if outcome not in OUTCOMES:
-        raise InspectionError(f"outcome must be one of {', '.join(OUTCOMES)}", "outcome")
+        raise InspectionError(
+            Message("outcome must be one of %(outcomes)s", outcomes=", ".join(OUTCOMES)), "outcome"
+        )
     missing = [name for name in CHECKS if not isinstance(checks.get(name), bool)]
     if missing:
-        raise InspectionError("answer every check with true or false", "checks." + missing[0])
+        raise InspectionError(
+            Message("answer every check with true or false"), "checks." + missing[0]
+        )
     inspected_at = aware(inspected_at)
     if inspected_at > now + timedelta(minutes=5):
-        raise InspectionError("an inspection cannot be in the future", "inspected_at")
+        raise InspectionError(Message("an inspection cannot be in the future"), "inspected_at")
     if task is not None:
         if task.dealer_id != dealer.id:
-            raise InspectionError("this task is for another dealer", "task_id")
+            raise InspectionError(Message("this task is for another dealer"), "task_id")
         if task.status != "open":
-            raise TaskConflict(f"this task is {task.status} already")
+            raise TaskConflict(Message("this task is %(status)s already", status=task.status))
     if outcome == "compliant" and not all(checks[name] for name in CHECKS):
-        raise InspectionError("an inspection with a failed check cannot be compliant", "outcome")
+        raise InspectionError(
+            Message("an inspection with a failed check cannot be compliant"), "outcome"
+        )
     inspection = Inspection(
         dealer_id=dealer.id,
         municipality_id=dealer.municipality_id,
@@ -202,7 +214,10 @@ def log_inspection(
             reason="follow_up",
             now=now,
             dedupe_key=f"inspection:{inspection.id}:follow_up",
-            details=f"follow-up of the warning given in inspection {inspection.id}",
+            details=Message(
+                "follow-up of the warning given in inspection %(inspection)s",
+                inspection=inspection.id,
+            ),
             due_date=due,
         )
         inspection.follow_up_task_id = follow_up.id
@@ -249,7 +264,7 @@ def goods_check(
     cleaned = [i.strip() for i in identifiers or [] if i and i.strip()]
     if len(cleaned) > MAX_GOODS_CHECK:
         raise InspectionError(
-            f"check at most {MAX_GOODS_CHECK} identifiers at a time", "identifiers"
+            Message("check at most %(n)s identifiers at a time", n=MAX_GOODS_CHECK), "identifiers"
         )
     today = now.astimezone(AMSTERDAM).date()
     results = []

@@ -22,6 +22,7 @@ from ..clock import AMSTERDAM, utcnow
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..extensions import db
+from ..i18n import exception_text, translated_errors
 from .models import CHECKS, Inspection
 from .schemas import InspectionCreateSchema
 from .service import (
@@ -99,7 +100,10 @@ def new_inspection():
             abort(404)
     errors: dict[str, list[str]] = {}
     values = {"inspected_at": utcnow().astimezone(AMSTERDAM).strftime("%Y-%m-%dT%H:%M")}
-    if request.method == "POST":
+    resuming = request.method == "POST" and request.form.get("resume") == "1"
+    if resuming:  # back from the goods check: the form as it was typed, not yet saved
+        values.update({key: request.form.get(key) for key in request.form if key != "resume"})
+    if request.method == "POST" and not resuming:
         values = {key: request.form.get(key) for key in request.form}
         data = {
             "dealer_id": dealer.id if dealer else request.form.get("dealer_id"),
@@ -134,11 +138,11 @@ def new_inspection():
                 follow_up_days=int(current_app.config["INSPECTION_FOLLOW_UP_DAYS"]),
             )
         except ValidationError as exc:
-            errors.update(flatten_errors(exc.messages))
+            errors.update(translated_errors(flatten_errors(exc.messages)))
         except InspectionError as exc:
-            errors[exc.field or "_schema"] = [str(exc)]
+            errors[exc.field or "_schema"] = [exception_text(exc)]
         except TaskConflict as exc:
-            errors["_schema"] = [str(exc)]
+            errors["_schema"] = [exception_text(exc)]
         except _FormInvalid:
             pass
         else:
@@ -192,13 +196,27 @@ def goods(dealer_id: int):
     results = None
     error = None
     text = request.form.get("identifiers", "")
+    # What the inspection form held when the officer came here: given back on the way back.
+    carried = {
+        key: value
+        for key, value in request.form.items()
+        if key not in ("csrf_token", "identifiers", "from_inspection")
+    }
+    task_id = request.values.get("task_id", type=int)
+    if task_id is not None:
+        carried["task_id"] = str(task_id)
     if request.method == "POST":
         try:
             results = goods_check(db.session, dealer, _lines(text), now=utcnow())
         except InspectionError as exc:
-            error = str(exc)
+            error = exception_text(exc)
         if not error and not results:
             error = _("Enter at least one identifier.")
     return render_template(
-        "inspections/goods.html", dealer=dealer, results=results, error=error, text=text
+        "inspections/goods.html",
+        dealer=dealer,
+        results=results,
+        error=error,
+        text=text,
+        carried=carried,
     ), (422 if error else 200)

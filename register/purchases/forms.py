@@ -7,8 +7,10 @@ to its field, and everything typed is shown again as it was typed.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from ..clock import AMSTERDAM
 from .messages import Message
 
 _ITEM_KEY = re.compile(r"^items\.(\d+)\.(\w+)$")
@@ -20,6 +22,9 @@ SELLER_FIELDS = (
     "seller.address.postcode", "seller.address.city", "seller.address.country",
     "seller.id_document.type", "seller.id_document.number", "seller.id_document.issuing_country",
 )  # fmt: skip
+
+
+PREFILLED_SELLER_FIELDS = {"seller.address.country", "seller.id_document.issuing_country"}
 
 
 def parse_euros(text: str) -> int | None:
@@ -76,7 +81,15 @@ def payload_from_form(form, *, donation_without_seller: bool) -> tuple[dict, dic
             for key in parents:
                 target = target.setdefault(key, {})
             target[last] = value
-    if seller["address"] or seller["id_document"] or len(seller) > 2 or not donation_without_seller:
+    typed = {path for path in SELLER_FIELDS if form.get(path, "").strip()}
+    # The form prefills both countries; a thrift shop's donation with nothing else typed
+    # has no seller (donors are not asked for identification).
+    no_seller = (
+        donation_without_seller
+        and payload["acquisition_type"] == "donation"
+        and typed <= PREFILLED_SELLER_FIELDS
+    )
+    if not no_seller:
         payload["seller"] = seller
     for index, row in enumerate(item_rows(form)):
         item = {name: row.get(name, "") for name in ITEM_FIELDS if name != "price"}
@@ -103,3 +116,66 @@ def form_errors(service_errors: dict, form_errors_: dict) -> dict:
         merged.setdefault(path, []).extend(messages)
     merged.update(form_errors_)
     return merged
+
+
+def correction_values(current: dict) -> dict:
+    """The entry as it reads now, under the correction form's field names."""
+    acquired = datetime.fromisoformat(current["acquired_at"]).astimezone(AMSTERDAM)
+    values = {"acquired_at": acquired.strftime("%Y-%m-%dT%H:%M")}
+    seller = current.get("seller")
+    if seller:
+        for path in SELLER_FIELDS:
+            value: object = seller
+            for key in path.split(".")[1:]:
+                value = (value or {}).get(key)
+            values[path] = value or ""
+    for index, item in enumerate(current["items"]):
+        for name in ITEM_FIELDS:
+            if name == "price":
+                cents = item.get("price_cents")
+                value = "" if cents is None else f"{cents / 100:.2f}".replace(".", ",")
+            else:
+                value = item.get(name) or ""
+            values[f"items.{index}.{name}"] = value
+    return values
+
+
+def correction_from_form(form, current: dict) -> tuple[dict, dict]:
+    """(the correction payload, the form's own errors): every field as typed, the service
+    keeps only what differs from the entry as it reads now."""
+    errors: dict[str, list] = {}
+    changes: dict = {"acquired_at": form.get("acquired_at", "")}
+    if current.get("seller"):
+        seller: dict = {}
+        for path in SELLER_FIELDS:
+            target = seller
+            *parents, last = path.split(".")[1:]
+            for key in parents:
+                target = target.setdefault(key, {})
+            target[last] = form.get(path, "").strip() or None
+        changes["seller"] = seller
+    items = []
+    for index, item in enumerate(current["items"]):
+        change = {"id": item["id"]}
+        for name in ITEM_FIELDS:
+            value = form.get(f"items.{index}.{name}", "").strip()
+            if name != "price":
+                change[name] = value or None
+                continue
+            cents = parse_euros(value) if value else None
+            if value and cents is None:
+                errors[f"items.{index}.price"] = [
+                    Message("Enter the price in euros, e.g. 250 or 249,95.")
+                ]
+            change["price_cents"] = cents
+        items.append(change)
+    changes["items"] = items
+    return {"reason": form.get("reason", ""), "changes": changes}, errors
+
+
+def correction_errors(service_errors: dict, form_errors_: dict) -> dict:
+    """Service errors (``changes.items.0.imei``) under the form's names (``items.0.imei``)."""
+    renamed = {
+        re.sub(r"^changes\.", "", path): messages for path, messages in service_errors.items()
+    }
+    return form_errors(renamed, form_errors_)

@@ -204,10 +204,14 @@ def record_registrations(
                 reason="late_registration",
                 now=now,
                 dedupe_key=f"purchase:{purchase.id}",
-                details=(
-                    f"purchase {purchase.id} (sequence number {purchase.sequence_number}), "
-                    f"acquired {purchase.acquisition_date.isoformat()}, registered "
-                    f"{today.isoformat()}, deadline {purchase.registration_deadline.isoformat()}"
+                details=Message(
+                    "purchase %(purchase)s (sequence number %(number)s), acquired %(acquired)s, "
+                    "registered %(registered)s, deadline %(deadline)s",
+                    purchase=purchase.id,
+                    number=purchase.sequence_number,
+                    acquired=purchase.acquisition_date.isoformat(),
+                    registered=today.isoformat(),
+                    deadline=purchase.registration_deadline.isoformat(),
                 ),
             )
     session.flush()

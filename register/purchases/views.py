@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..accounts.authz import web_role_required
@@ -15,7 +15,16 @@ from ..clock import AMSTERDAM, clock
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..timeutil import aware
-from .forms import form_errors, form_values, parse_euros, payload_from_form
+from .corrections import correct_purchase
+from .forms import (
+    correction_errors,
+    correction_from_form,
+    correction_values,
+    form_errors,
+    form_values,
+    parse_euros,
+    payload_from_form,
+)
 from .messages import translate
 from .models import CATEGORIES, ID_DOCUMENT_TYPES, Purchase
 from .presenters import present_item_history, present_purchase
@@ -28,7 +37,7 @@ from .queries import (
     visible_purchase,
 )
 from .schemas import PurchaseListArgs
-from .service import RegisterError, register_purchase, sell_item, validate_sale
+from .service import InvalidEntry, RegisterError, register_purchase, sell_item, validate_sale
 
 bp = Blueprint("purchases_web", __name__)
 
@@ -154,7 +163,46 @@ def purchase_detail(purchase_id: int):
         abort(404)
     audit_seller_reads(db.session, g.principal, [purchase], purpose, action="read_purchase")
     body = present_purchase(purchase, clock().today())
-    return render_template("purchases/detail.html", purchase=body, purpose=purpose)
+    return render_template(
+        "purchases/detail.html",
+        purchase=body,
+        purpose=purpose,
+        values=correction_values(body["current"]),
+        errors={},
+    )
+
+
+@bp.route("/purchases/<int:purchase_id>/corrections", methods=["POST"])
+@web_role_required("dealer")
+def correct(purchase_id: int):
+    """The correction form on the entry's page: the same service as the API's corrections."""
+    purchase = visible_purchase(db.session, g.principal, purchase_id)
+    if purchase is None:
+        abort(404)
+    current = present_purchase(purchase, clock().today())["current"]
+    payload, own_errors = correction_from_form(request.form, current)
+    try:
+        correct_purchase(
+            db.session, purchase, payload, now=clock().now(), user_id=g.principal.user_id
+        )
+        if own_errors:  # valid without the unreadable price: the boundary rolls it back
+            raise InvalidEntry(own_errors)
+    except RegisterError as exc:
+        errors = correction_errors(exc.errors or {}, own_errors)
+        if not errors:
+            errors = {"changes": [exc.detail]}
+        return render_template(
+            "purchases/detail.html",
+            purchase=present_purchase(purchase, clock().today()),
+            purpose=None,
+            values=request.form.to_dict(),
+            errors=_translated(errors),
+            correcting=True,
+        ), exc.status
+    flash(
+        _("The correction is recorded; the entry as registered stays in the register."), "success"
+    )
+    return redirect(url_for("purchases_web.purchase_detail", purchase_id=purchase_id), code=303)
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])

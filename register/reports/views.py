@@ -104,6 +104,8 @@ def dashboard():
             ],
         ),
     ]
+    if g.principal.role == "dealer":  # its own registrations and hits, nothing municipal
+        charts = charts[:1]
     municipalities = []
     if g.principal.is_national:
         municipalities = db.session.scalars(

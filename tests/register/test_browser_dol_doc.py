@@ -45,6 +45,9 @@ def test_a_municipality_employee_accepts_a_dol_report_and_the_dealer_can_then_re
     assert "Telefoonwinkel Centrum" in card.inner_text()
     with page.expect_navigation():
         card.locator("button[value=accepted]").click()
+    assert "Besluit bevestigen" in page.locator("h1").inner_text()  # the confirmation step
+    with page.expect_navigation():
+        page.click("text=Ja, accepteren")
     assert page.locator(f"main #report-{report_id}").count() == 0  # left the queue
     session.expire_all()
     assert session.get(Dealer, dealer_id).status == "active"
@@ -82,7 +85,7 @@ def test_an_officer_logs_an_inspection_from_the_queue(live_server, page, make, s
     page.fill("main #findings", "Two phones not in the register.")
     page.check("main input[name=outcome][value=warning]")
     with page.expect_navigation():
-        page.click("main button[type=submit]")
+        page.click("main button.big[type=submit]")  # save, not the goods check
     assert "Two phones not in the register." in page.locator("main").inner_text()
     inspection = session.scalar(select(Inspection))
     assert inspection.task_id == task_id and inspection.outcome == "warning"

@@ -158,3 +158,27 @@ class TestPolicePages:
 
     def test_without_login_the_report_pages_send_to_the_login(self, client):
         assert client.get("/stolen").status_code == 302
+
+
+class TestWithCsrfProtection:
+    @pytest.fixture
+    def app_config(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_the_public_check_form_carries_its_token_and_answers(self, client):
+        import re
+
+        page = client.get("/check").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token, "the check form renders no CSRF token"
+        response = client.post(
+            "/check", data={"csrf_token": token.group(1), "identifier": "WBK-UNKNOWN-1"}
+        )
+        assert response.status_code == 200
+        assert "Geen melding" in response.get_data(as_text=True)
+
+    def test_a_form_without_its_token_is_explained_in_dutch(self, client):
+        response = client.post("/check", data={"identifier": "WBK-UNKNOWN-1"})
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert "Het formulier was verlopen" in html and "CSRF" not in html

@@ -74,7 +74,15 @@ def test_the_municipality_accepts_from_the_review_queue(client, make, session, a
     page = client.get("/meldplicht").get_data(as_text=True)
     assert f'id="report-{report_id}"' in page
     assert "Accepteren" in page and "Te beoordelen" in page  # Dutch by default
-    response = client.post(f"/meldplicht/{report_id}/decision", data={"decision": "accepted"})
+    confirmation = client.post(f"/meldplicht/{report_id}/decision", data={"decision": "accepted"})
+    assert confirmation.status_code == 200 and "Ja, accepteren" in confirmation.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.get(Dealer, dealer.id).status == "pending"  # nothing decided before confirming
+    response = client.post(
+        f"/meldplicht/{report_id}/decision", data={"decision": "accepted", "confirmed": "yes"}
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Dealer, dealer.id).status == "active"
@@ -99,7 +107,9 @@ def test_a_municipality_outside_the_dealers_scope_gets_404_on_the_web(client, ma
     utrecht = make.municipality("GM0344", "Utrecht")
     log_in(client, make.user("municipality", municipality=utrecht))
     assert client.get(f"/meldplicht/{report_id}").status_code == 404
-    decision = client.post(f"/meldplicht/{report_id}/decision", data={"decision": "accepted"})
+    decision = client.post(
+        f"/meldplicht/{report_id}/decision", data={"decision": "accepted", "confirmed": "yes"}
+    )
     assert decision.status_code == 404
     assert f"report-{report_id}" not in client.get("/meldplicht").get_data(as_text=True)
 

@@ -98,7 +98,16 @@ def test_the_police_release_an_item_from_the_hits_page(client, api, make, sessio
     client.post("/login", data={"email": "agent@politie.nl", "password": PASSWORD})
     page = client.get("/hits").get_data(as_text=True)
     assert f"/hits/items/{item.id}/decision" in page
+    confirmation = client.get(f"/hits/items/{item.id}/decision").get_data(as_text=True)
+    assert 'name="note"' in confirmation
     response = client.post(f"/hits/items/{item.id}/decision", data={"decision": "released"})
+    assert response.status_code == 422  # a decision needs its note
+    session.expire_all()
+    assert session.get(Item, item.id).status == "police_hold"
+    response = client.post(
+        f"/hits/items/{item.id}/decision",
+        data={"decision": "released", "note": "eigenaar trok aangifte in"},
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Item, item.id).status == "released"

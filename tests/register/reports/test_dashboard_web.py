@@ -47,3 +47,14 @@ def test_a_dealer_sees_its_own_figures(client, make, session, clock):
     log_in(client, make.user("dealer", dealer=dealer))
     page = client.get("/dashboard").get_data(as_text=True)
     assert '<span class="figure-value" id="fig-purchases">1</span>' in page
+
+
+def test_a_dealers_dashboard_shows_its_own_figures_only(client, make, session, clock):
+    dealer = make.dealer()
+    make_purchase(session, dealer, recorded_at=clock.now())
+    log_in(client, make.user("dealer", dealer=dealer))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="fig-purchases"' in page and "1 voorwerp" in page
+    for municipal in ("fig-connected", "fig-notifications", "fig-inspections", "open taken"):
+        assert municipal not in page
+    assert page.count('<svg class="chart-svg"') == 1

@@ -1,0 +1,253 @@
+"""Every page of every role in a real browser: axe-core finds no WCAG 2.1 A/AA violation, in
+Dutch and English, at 1280 and 390 px, and at 390 px no page scrolls sideways.
+
+One app with the demo data serves the whole module (pages are only read here); CSRF is on, as
+in production. axe-core comes from tests/axe (npm ci, pinned), injected into each page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from register import create_app
+from register.clock import FakeClock
+from register.database import create_all
+from register.extensions import db
+from tests.browser import LiveServer, log_in
+from tests.conftest import base_config
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PASSWORD = "demo-password"
+WIDTHS = (1280, 390)
+LOCALES = ("nl", "en")
+
+# Pages that are no page (files, a health check, a redirect after a post) or not ours.
+NOT_PAGES = {
+    "main.healthz",
+    "purchases_web.export_csv",
+    "reports_web.dashboard_csv",
+    "purchases_web.confirmation",  # reached only after a registration; covered by the flows
+}
+
+# (who, path template, endpoint): every page, visited by the role that works on it.
+PAGES = [
+    (None, "/", "main.index"),
+    (None, "/toegankelijkheid", "main.accessibility"),
+    (None, "/login", "accounts.login"),
+    (None, "/check", "stolen_web.check"),
+    (None, "/meldplicht/register", "dealers_web.register_dealer"),
+    ("dealer@demo.nl", "/purchases", "purchases_web.register_list"),
+    ("dealer@demo.nl", "/purchases/new", "purchases_web.new_purchase"),
+    ("dealer@demo.nl", "/purchases/{purchase}", "purchases_web.purchase_detail"),
+    ("dealer@demo.nl", "/items/{item}", "purchases_web.item_detail"),
+    ("dealer@demo.nl", "/purchases/import", "purchases_web.import_upload"),
+    ("dealer@demo.nl", "/meldplicht", "dealers_web.meldplicht"),
+    ("dealer@demo.nl", "/meldplicht/new", "dealers_web.new_report"),
+    ("dealer@demo.nl", "/dashboard", "reports_web.dashboard"),
+    ("gemeente@demo.nl", "/meldplicht/{report}", "dealers_web.report_detail"),
+    ("boa@demo.nl", "/inspections", "inspections_web.queue"),
+    ("boa@demo.nl", "/inspections/new", "inspections_web.new_inspection"),
+    ("boa@demo.nl", "/inspections/{inspection}", "inspections_web.detail"),
+    ("boa@demo.nl", "/inspections/dealers/{dealer}/goods-check", "inspections_web.goods"),
+    ("politie@demo.nl", "/hits", "hits_web.hit_list"),
+    ("politie@demo.nl", "/hits/items/{held_item}/decision", "hits_web.item_decision"),
+    ("politie@demo.nl", "/stolen", "stolen_web.report_list"),
+    ("politie@demo.nl", "/stolen/new", "stolen_web.new_report"),
+    ("admin@demo.nl", "/notifications", "notifications_web.index"),
+    ("admin@demo.nl", "/notifications/{event}", "notifications_web.detail"),
+]
+
+
+# (who, path, what to do before submitting, the submit button): each form's error state.
+ERROR_STATES = [
+    (None, "/login", None, "main button[type=submit]"),
+    (None, "/check", None, "main button[type=submit]"),
+    (None, "/meldplicht/register", None, "main button[type=submit]"),
+    ("dealer@demo.nl", "/purchases/new", None, "main #purchase-form > button[type=submit]"),
+    ("dealer@demo.nl", "/meldplicht/new", "#business\\.name", "main button[type=submit]"),
+    ("dealer@demo.nl", "/purchases/{purchase}", "#correct", "#correct button[type=submit]"),
+    ("gemeente@demo.nl", "/meldplicht", None, "main button[value=rejected]"),
+    ("boa@demo.nl", "/inspections/new", None, "main button.big[type=submit]"),
+    ("boa@demo.nl", "/inspections/dealers/{dealer}/goods-check", None, "main form.card button"),
+    ("politie@demo.nl", "/stolen/new", None, "main button[type=submit]"),
+    ("politie@demo.nl", "/hits/items/{held_item}/decision", None, "main button[type=submit]"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    from register.demo import seed
+
+    path = tmp_path_factory.mktemp("browser") / "demo.sqlite"
+    clock = FakeClock()
+    app = create_app(base_config(f"sqlite:///{path}", clock, WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        create_all()
+        seed(db.session, now=clock.now())
+        db.session.commit()
+        ids = _demo_ids()
+        db.session.remove()
+    with LiveServer(app) as server:
+        server.app, server.ids = app, ids
+        yield server
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _demo_ids() -> dict:
+    from notifications.models import OutboxEvent
+    from register.dealers.meldplicht import DolReport
+    from register.dealers.models import Dealer
+    from register.inspections.models import Inspection
+    from register.purchases.models import Item, Purchase
+
+    dealer = db.session.scalar(select(Dealer).where(Dealer.name.like("Fietsen%")))
+    purchase = db.session.scalar(
+        select(Purchase).where(Purchase.dealer_id == dealer.id).order_by(Purchase.id)
+    )
+    return {
+        "dealer": dealer.id,
+        "purchase": purchase.id,
+        "item": purchase.items[0].id,
+        "held_item": db.session.scalar(select(Item.id).where(Item.status == "police_hold")),
+        "report": db.session.scalar(select(DolReport.id).order_by(DolReport.id)),
+        "inspection": db.session.scalar(select(Inspection.id).order_by(Inspection.id)),
+        "event": db.session.scalar(select(OutboxEvent.id).order_by(OutboxEvent.id)),
+    }
+
+
+def test_the_list_of_pages_covers_every_page_of_the_app(demo_server):
+    listed = {endpoint for _who, _path, endpoint in PAGES} | NOT_PAGES
+    pages = {
+        rule.endpoint
+        for rule in demo_server.app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and not rule.rule.startswith(("/api/", "/static/"))
+        and rule.endpoint != "static"
+    }
+    assert pages - listed == set(), "pages missing from PAGES: a new page must be checked"
+
+
+def _axe_violations(page) -> list[dict]:
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, demo_server):
+    """A signed-in browser context per (user, locale, width), made once for the module."""
+    made = {}
+
+    def context_for(who, locale, width):
+        key = (who, locale, width)
+        if key not in made:
+            context = browser.new_context(
+                locale="nl-NL" if locale == "nl" else "en-GB",
+                viewport={"width": width, "height": 900},
+                bypass_csp=True,  # lets the test inject axe-core; the pages never need it
+            )
+            context.add_cookies([{"name": "lang", "value": locale, "url": demo_server.url}])
+            assert AXE.exists(), "axe-core is missing: run the tests with `python3 dev.py test`"
+            context.add_init_script(path=str(AXE))  # in every page, before its own scripts
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            if who:
+                log_in(page, demo_server.url, who, PASSWORD)
+            made[key] = page
+        return made[key]
+
+    yield context_for
+    for page in made.values():
+        page.context.close()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_passes_axe_and_fits_the_screen(demo_server, contexts, locale, width):
+    failures = {}
+    for who, template, _endpoint in PAGES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, locale, width)
+        response = page.goto(demo_server.url + path)
+        assert response.status < 400, f"{who} {path}: {response.status}"
+        problems = _axe_violations(page)
+        if width <= 400:
+            scroll, inner = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if scroll > inner:
+                problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
+        if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
+            name = f"{(who or 'public').split('@')[0]}{path.replace('/', '_') or '_home'}-{width}"
+            page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
+        if problems:
+            failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
+
+
+def english_source_strings() -> set[str]:
+    """Marked English texts of a few words whose Dutch translation differs: none may show."""
+    from babel.support import Translations
+
+    from register.i18n import translation_directories
+    from tests.test_catalogues import extracted
+
+    dutch = Translations()
+    for directory in translation_directories():
+        dutch.merge(Translations.load(directory, ["nl"]))
+    fragments = {
+        msgid.split("%(")[0].strip() for msgid in extracted() if dutch.gettext(msgid) != msgid
+    }
+    return {text for text in fragments if " " in text and len(text) >= 12}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_forms_error_state_passes_axe_and_is_all_dutch(demo_server, contexts, locale, width):
+    english = english_source_strings() if locale == "nl" else set()
+    failures = {}
+    for who, template, to_open, submit in ERROR_STATES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, locale, width)
+        page.goto(demo_server.url + path)
+        if to_open == "#correct":
+            page.click("#correct summary")
+            page.fill("#f-reason", "")
+        elif to_open:
+            page.fill(to_open, "")
+        with page.expect_navigation():
+            page.click(submit)
+        problems = _axe_violations(page)
+        body = page.locator("body").inner_text()
+        if page.locator(".error-summary, .error").count() == 0:
+            problems.append({"id": "no-error-shown"})
+        shown_english = sorted(text for text in english if text in body)
+        if shown_english:
+            problems.append({"id": "english-on-a-dutch-page", "texts": shown_english})
+        if width <= 400:
+            scroll, inner = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if scroll > inner:
+                problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
+        if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
+            name = f"error-{(who or 'public').split('@')[0]}{path.replace('/', '_')}-{width}"
+            page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
+        if problems:
+            failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
