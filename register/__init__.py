@@ -35,6 +35,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         )
     _engine_options(app)
     _trust_proxies(app)
+    _input_rules(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -70,6 +71,16 @@ def _engine_options(app: Flask) -> None:
         from .pg_transactions import BeginningCursor
 
         connect_args.setdefault("cursor_factory", BeginningCursor)
+
+
+def _input_rules(app: Flask) -> None:
+    """Path ids through the bounded id converter, request bodies through the strict parser."""
+    from .inputs import IdConverter
+    from .strict_json import StrictJSONProvider, StrictJSONRequest
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictJSONRequest
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -139,9 +150,10 @@ def _init_extensions(app: Flask) -> None:
     )
     notifications.init_app(app, session=db.session, require_web_role=web_role_required)
 
-    from .apiutil import guard_json_body
+    from .apiutil import guard_json_body, guard_web_input
 
     app.before_request(guard_json_body)
+    app.before_request(guard_web_input)
 
     @app.context_processor
     def _inject_globals():

@@ -13,6 +13,8 @@ from stolen_db.matching import MATCH_KINDS
 from ..accounts.authz import web_role_required
 from ..clock import utcnow
 from ..extensions import db
+from ..inputs import text_problem
+from ..purchases.messages import translate
 from ..purchases.models import Item
 from .decisions import DECISIONS, NotOnHold, decide
 from .queries import hits_statement
@@ -30,8 +32,11 @@ def hit_list():
     statement = hits_statement(kind=kind)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     page = max(request.args.get("page", type=int) or 1, 1)
+    offset = (page - 1) * PER_PAGE
     hits = (
-        db.session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+        db.session.scalars(statement.limit(PER_PAGE).offset(offset)).unique().all()
+        if offset < total
+        else []  # past the end (and never an offset beyond the database's integers)
     )
     return render_template(
         "hits/index.html",
@@ -51,13 +56,17 @@ def item_decision(item_id: int):
     decision = request.form.get("decision")
     if item is None or decision not in DECISIONS:
         abort(404)
+    note = (request.form.get("note") or "").replace("\r\n", "\n")
+    if text_problem(note, multiline=True):
+        flash(translate(text_problem(note, multiline=True)), "error")
+        return redirect(url_for("hits_web.hit_list"))
     try:
         decide(
             db.session,
             item,
             decision,
             user_id=g.principal.user_id,
-            note=request.form.get("note") or None,
+            note=note or None,
             now=utcnow(),
         )
     except NotOnHold:
