@@ -40,9 +40,10 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, housekeeping, transactions
+    from . import cli, errors, housekeeping, idempotency, transactions
 
     transactions.init_app(app)
+    idempotency.init_app(app)  # after transactions: its answer is stored before the commit
     housekeeping.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -30,7 +30,17 @@ def schedule_inspections(app) -> None:
     log.info("inspection scheduling opened %s", dict(opened))
 
 
+def delete_expired_idempotency_keys(app) -> None:
+    """Hourly: forget Idempotency-Keys past their 24 hours."""
+    from .idempotency import delete_expired
+
+    log.info("idempotency keys deleted: %s", delete_expired(db.session, utcnow()))
+
+
 def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
     register_periodic_job(app, "schedule-inspections", schedule_inspections, cron="0 3 * * *")
+    register_periodic_job(
+        app, "expire-idempotency-keys", delete_expired_idempotency_keys, cron="17 * * * *"
+    )

@@ -4,5 +4,6 @@ from .accounts.models import ApiToken, AuditEntry, User  # noqa: F401
 from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
 from .hits.models import Hit  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401
 from .inspections.models import Inspection, InspectionTask  # noqa: F401
 from .purchases.models import Correction, Item, Purchase, Sale, Seller  # noqa: F401

@@ -56,7 +56,6 @@ def file_meldplicht(data):
         )
     except (DealerError, ReportConflict) as exc:
         problem_for(exc)
-    db.session.commit()
     return report
 
 

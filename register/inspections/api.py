@@ -101,7 +101,6 @@ def create_inspection(data):
         )
     except (InspectionError, TaskConflict) as exc:
         problem_for(exc)
-    db.session.commit()
     return inspection
 
 

@@ -98,7 +98,6 @@ def create_purchase():
     except RegisterError as exc:
         _fail(exc)
     body = present_purchase(purchase, clock().today())
-    db.session.commit()
     return body
 
 
@@ -161,7 +160,6 @@ def create_correction(purchase_id: int):
     except RegisterError as exc:
         _fail(exc)
     body = present_correction(correction)
-    db.session.commit()
     return body
 
 
@@ -205,7 +203,6 @@ def sell(item_id: int):
     except RegisterError as exc:
         _fail(exc)
     body = present_item_history(item, clock().today())
-    db.session.commit()
     return body
 
 
@@ -242,7 +239,6 @@ def import_purchases():
         return _import_problem(exc)
     except RegisterError as exc:
         _fail(exc)
-    db.session.commit()
     return result
 
 
