@@ -57,13 +57,15 @@ def guard_json_body() -> None:
     if not request.path.startswith("/api/"):
         return
     refuse_unreadable_text(request.args.items(multi=True), location="query")
-    if request.method not in ("POST", "PUT", "PATCH") or request.endpoint in NON_JSON_ENDPOINTS:
+    if request.method not in ("POST", "PUT", "PATCH"):
         return
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
     if not has_body:
         if _needs_body(request.endpoint):
-            abort_problem(400, "Send the request body: a JSON object.")
+            abort_problem(400, "Send the request body.")
         return  # bodiless actions such as /withdraw
+    if request.endpoint in NON_JSON_ENDPOINTS:
+        return
     if not request.is_json:
         abort_problem(415, "Send the request body as JSON with Content-Type: application/json.")
     data = request.get_json()  # the strict parser: 400 saying why it cannot be read

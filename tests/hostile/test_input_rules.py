@@ -286,7 +286,14 @@ class TestJsonParsing:
         assert_problem(post_raw(client, api, "/api/v1/purchases", body, dealer_user), 400)
 
     @pytest.mark.parametrize(
-        "path", ["/api/v1/purchases", "/api/v1/stolen", "/api/v1/meldplicht", "/api/v1/auth/token"]
+        "path",
+        [
+            "/api/v1/purchases",
+            "/api/v1/stolen",
+            "/api/v1/meldplicht",
+            "/api/v1/auth/token",
+            "/api/v1/purchases/import",
+        ],
     )
     def test_an_empty_body_where_one_is_needed_is_400(self, client, api, dealer_user, path):
         response = post_raw(
