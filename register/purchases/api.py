@@ -228,7 +228,11 @@ def sell(item_id: int):
 def import_purchases():
     """Bulk registration from a point-of-sale system (CSV): all rows are stored or none."""
     upload = request.files.get("file")
+    if request.mimetype == "multipart/form-data" and upload is None:
+        abort_problem(422, "Send the CSV file as the form field file.", errors=_NO_FILE)
     raw = upload.read() if upload is not None else request.get_data()
+    if upload is not None and not raw:
+        abort_problem(422, "The file is empty.", errors={"file": ["The file is empty."]})
     try:
         text = importer.decode(raw)
         result = importer.import_csv(
@@ -240,6 +244,9 @@ def import_purchases():
     except RegisterError as exc:
         _fail(exc)
     return result
+
+
+_NO_FILE = {"file": ["Send the CSV file."]}
 
 
 def _import_problem(exc) -> Response:

@@ -301,6 +301,15 @@ class TestJsonParsing:
         )
         assert_problem(response, 400)
 
+    def test_an_import_upload_without_its_file_names_the_field(self, client, api, dealer_user):
+        headers = api.headers(dealer_user)
+        for data in ({"other": "x"}, {"file": (io.BytesIO(b""), "empty.csv")}):
+            response = client.post(
+                "/api/v1/purchases/import", data=data, headers=headers,
+                content_type="multipart/form-data",
+            )  # fmt: skip
+            assert_problem(response, 422, "file")
+
     def test_a_bodiless_action_still_needs_no_body(self, client, api, session, clock):
         from tests.register.purchases.helpers import stolen_report
 
