@@ -250,12 +250,13 @@ _NO_FILE = {"file": ["Send the CSV file."]}
 
 
 def _import_problem(exc) -> Response:
-    """422 with every bad row: ``errors`` by path (rows.3.imei) and ``rows`` as a list."""
+    """422 with every bad row: ``errors`` by path (rows.3.imei) and ``rows`` as a list; a
+    refusal of the file as a whole (not UTF-8 text, say) names the ``file``."""
     errors = {
         f"rows.{row['row']}.{name}": messages
         for row in exc.rows
         for name, messages in row["errors"].items()
-    }
+    } or {"file": [str(exc.detail)]}
     body = {
         "type": PROBLEM_TYPE_BASE + "validation-error",
         "title": "Validation failed",

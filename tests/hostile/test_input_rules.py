@@ -303,7 +303,11 @@ class TestJsonParsing:
 
     def test_an_import_upload_without_its_file_names_the_field(self, client, api, dealer_user):
         headers = api.headers(dealer_user)
-        for data in ({"other": "x"}, {"file": (io.BytesIO(b""), "empty.csv")}):
+        for data in (
+            {"other": "x"},
+            {"file": (io.BytesIO(b""), "empty.csv")},
+            {"file": (io.BytesIO(b"xV\xb2$\xec\x05"), "binary.csv")},
+        ):
             response = client.post(
                 "/api/v1/purchases/import", data=data, headers=headers,
                 content_type="multipart/form-data",
