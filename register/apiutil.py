@@ -61,9 +61,9 @@ def guard_json_body() -> None:
         return
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
     if not has_body:
-        if _needs_body(request.endpoint):
+        if _needs_body(request.endpoint) and _caller_allowed(request.endpoint):
             abort_problem(400, "Send the request body.")
-        return  # bodiless actions such as /withdraw
+        return  # bodiless actions such as /withdraw; or the view answers 401/403 first
     if request.endpoint in NON_JSON_ENDPOINTS:
         return
     if not request.is_json:
@@ -82,6 +82,17 @@ def _needs_body(endpoint: str | None) -> bool:
     if any(a.get("location", a.get("in")) == "json" and a.get("required") for a in arguments):
         return True
     return bool(apidoc.get("manual_doc", {}).get("requestBody", {}).get("required"))
+
+
+def _caller_allowed(endpoint: str) -> bool:
+    """Whether the caller passes the endpoint's role check (401 and 403 come before 400)."""
+    from .accounts.authz import api_user
+
+    roles = getattr(current_app.view_functions.get(endpoint), "allowed_roles", None)
+    if roles is None:
+        return True
+    user = api_user()
+    return user is not None and user.role in roles
 
 
 def _strings(value, path: str = ""):
