@@ -39,12 +39,13 @@ def index():
         count = count.where(OutboxEvent.status == status)
     page = _page_number()
     total = session().scalar(count)
+    offset = (page - 1) * PER_PAGE
     events = (
         session()
-        .scalars(
-            query.order_by(OutboxEvent.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-        )
+        .scalars(query.order_by(OutboxEvent.id.desc()).limit(PER_PAGE).offset(offset))
         .all()
+        if offset < total
+        else []  # past the end (and never an offset beyond the database's integers)
     )
     return render_template(
         "notifications/index.html",

@@ -40,13 +40,15 @@ def create_app(test_config: Mapping | None = None) -> Flask:
             )
     _engine_options(app)
     _trust_proxies(app)
+    _input_rules(app)
 
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, housekeeping, transactions
+    from . import cli, errors, housekeeping, idempotency, transactions
 
     transactions.init_app(app)
+    idempotency.init_app(app)  # after transactions: its answer is stored before the commit
     housekeeping.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -68,6 +70,16 @@ def _engine_options(app: Flask) -> None:
     # Each process names its connections, so pg_stat_activity shows who holds which.
     connect_args = options.setdefault("connect_args", {})
     connect_args.setdefault("application_name", f"register-{os.getpid()}")
+
+
+def _input_rules(app: Flask) -> None:
+    """Path ids through the bounded id converter, request bodies through the strict parser."""
+    from .inputs import IdConverter
+    from .strict_json import StrictJSONProvider, StrictJSONRequest
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictJSONRequest
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -135,9 +147,10 @@ def _init_extensions(app: Flask) -> None:
     )
     notifications.init_app(app, session=db.session, require_web_role=web_role_required)
 
-    from .apiutil import guard_json_body
+    from .apiutil import guard_json_body, guard_web_input
 
     app.before_request(guard_json_body)
+    app.before_request(guard_web_input)
 
     @app.context_processor
     def _inject_globals():

@@ -47,6 +47,13 @@ def find_low_prices(app) -> None:
     log.info("low-price alerts raised: %s", raised)
 
 
+def delete_expired_idempotency_keys(app) -> None:
+    """Hourly: forget Idempotency-Keys past their 24 hours."""
+    from .idempotency import delete_expired
+
+    log.info("idempotency keys deleted: %s", delete_expired(db.session, utcnow()))
+
+
 def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
@@ -58,3 +65,6 @@ def init_app(app) -> None:
     from .imports import worker as import_jobs
 
     import_jobs.init_app(app)
+    register_periodic_job(
+        app, "expire-idempotency-keys", delete_expired_idempotency_keys, cron="17 * * * *"
+    )

@@ -5,6 +5,7 @@ from .dealers.meldplicht import DolReport  # noqa: F401
 from .dealers.models import Dealer, Municipality  # noqa: F401
 from .dealers.rules import MunicipalRule  # noqa: F401
 from .hits.models import Hit  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401
 from .imports.models import ImportFile, ImportJob  # noqa: F401
 from .inspections.models import Inspection, InspectionTask  # noqa: F401
 from .integrity.models import LedgerEntry, LedgerHead  # noqa: F401

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -21,7 +21,7 @@ from .extensions import db
 def init_app(app: Flask) -> None:
     @app.after_request
     def _end_transaction(response: Response) -> Response:
-        if response.status_code < 400:
+        if response.status_code < 400 and not g.get("transaction_doomed"):
             db.session.commit()
         else:
             db.session.rollback()
@@ -31,6 +31,12 @@ def init_app(app: Flask) -> None:
     def _roll_back_after_error(error: BaseException | None) -> None:
         if error is not None:
             db.session.rollback()
+
+
+def doom() -> None:
+    """Have this request's transaction rolled back whatever it answers (pyramid_tm's doom):
+    for an answer that is not this request's own work, such as a replayed one."""
+    g.transaction_doomed = True
 
 
 @contextmanager

@@ -65,6 +65,7 @@ def create_report(data):
         result = report_theft(
             db, data, now=context.now(), find_registered_matches=context.registered_matcher()
         )
+        db.flush()  # a duplicate report number shows here; the request's boundary commits
     except ReportRefused as exc:
         problem(422, str(exc), exc.errors)
     except (DuplicateReport, IntegrityError):

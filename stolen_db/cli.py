@@ -20,7 +20,7 @@ from tqdm import tqdm
 from . import context
 from .generator import Generator
 from .models import StolenReport
-from .schemas import StolenReportIn
+from .schemas import AMSTERDAM, StolenReportIn
 from .service import add_reports_bulk, report_thefts
 
 IMPORT_COLUMNS = (
@@ -88,7 +88,7 @@ def stolen_import_command(csv_file: Path, errors_path: Path | None):
     db = context.session()
     now = context.now()
     matcher = context.registered_matcher()
-    schema = StolenReportIn()
+    schema = StolenReportIn(naive_time_zone=AMSTERDAM)  # the file format: Dutch time
     # One unit of work: committed at the end of the block, rolled back on any error.
     with db.begin(), csv_file.open(newline="", encoding="utf-8-sig") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)

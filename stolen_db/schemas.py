@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from .categories import CATEGORIES
 from .models import REPORT_STATUSES
@@ -13,16 +15,44 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RESULTS = ("reported_stolen", "no_report")
 
 
-def _text(max_length: int, **kwargs):
+# The register's input rules for text and timestamps (API.md "Input rules"), kept here as
+# this package knows nothing of the register: no control characters (newline and tab only in
+# free text), no unpaired surrogates, non-characters or bidirectional overrides; timestamps
+# with an offset, in 1900..2100.
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+_NOT_ONE_LINE = re.compile("[\t\n]")
+
+
+def _storable_text(multiline: bool):
+    def check(value: str) -> None:
+        if _NOT_TEXT.search(value.replace("\r\n", "\n") if multiline else value):
+            raise ValidationError("Remove control characters and invisible direction marks.")
+        if not multiline and _NOT_ONE_LINE.search(value):
+            raise ValidationError("Use one line, without tabs.")
+
+    return check
+
+
+def _text(max_length: int, *, multiline: bool = False, **kwargs):
     return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=max_length), **kwargs
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=max_length), _storable_text(multiline)],
+        **kwargs,
     )
+
+
+def _in_years(moment: datetime) -> None:
+    if not 1900 <= moment.year <= 2100:
+        raise ValidationError("Give a date between 1900 and 2100.")
 
 
 class CheckArgs(Schema):
     identifier = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=100),
+        validate=[validate.Length(min=1, max=100), _storable_text(False)],
         metadata={"description": "an IMEI, serial number or frame number, as typed"},
     )
     brand = _text(100, metadata={"description": "narrows frame numbers (unique per brand)"})
@@ -36,11 +66,13 @@ class CheckResult(Schema):
 
 
 class StolenReportIn(Schema):
-    report_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    report_number = fields.String(
+        required=True, validate=[validate.Length(min=1, max=64), _storable_text(False)]
+    )
     reported_at = fields.AwareDateTime(
         required=True,
-        default_timezone=AMSTERDAM,
-        metadata={"description": "when the theft was reported; without offset: Dutch time"},
+        validate=_in_years,
+        metadata={"description": "when the theft was reported, ISO 8601 with its offset"},
     )
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     brand = _text(100)
@@ -48,7 +80,14 @@ class StolenReportIn(Schema):
     imei = _text(64, metadata={"description": "15 digits with a valid check digit"})
     serial_number = _text(100)
     frame_number = _text(100)
-    description = _text(2000)
+    description = _text(2000, multiline=True)
+
+    def __init__(self, *args, naive_time_zone=None, **kwargs):
+        """``naive_time_zone``: read a ``reported_at`` without offset in this zone (a web
+        form's local time, a batch file's documented Dutch time) instead of refusing it."""
+        super().__init__(*args, **kwargs)
+        if naive_time_zone is not None:
+            self.fields["reported_at"].default_timezone = naive_time_zone
 
 
 class StolenReportCreated(Schema):

@@ -82,11 +82,16 @@ def report_list():
         statement = statement.where(or_(*conditions))
     total = db.scalar(select(func.count()).select_from(statement.subquery()))
     page = _page()
-    reports = db.scalars(
-        statement.order_by(StolenReport.reported_at.desc(), StolenReport.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    offset = (page - 1) * PER_PAGE
+    reports = (
+        db.scalars(
+            statement.order_by(StolenReport.reported_at.desc(), StolenReport.id.desc())
+            .limit(PER_PAGE)
+            .offset(offset)
+        ).all()
+        if offset < total
+        else []  # past the end (and never an offset beyond the database's integers)
+    )
     return render_template(
         "stolen/list.html",
         reports=reports,
@@ -133,7 +138,7 @@ def _translated(errors: dict) -> dict[str, list[str]]:
 def _save(form: StolenReportForm):
     db = context.session()
     try:
-        data = StolenReportIn().load(form.payload())
+        data = StolenReportIn(naive_time_zone=AMSTERDAM).load(form.payload())
     except ValidationError as exc:
         form.add_errors(_translated(exc.messages))
         return None

@@ -126,6 +126,7 @@ def require_role(*roles: str):
             g.principal = principal
             return view(*args, **kwargs)
 
+        wrapper.allowed_roles = allowed  # for checks that must not answer before 401/403
         return wrapper
 
     return decorator

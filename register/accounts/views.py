@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,14 +16,22 @@ from .sessions import end_sessions
 
 bp = Blueprint("accounts", __name__)
 
+_UNSAFE_IN_NEXT = re.compile(r"[\\\x00-\x20\x7f-\x9f\u2028\u2029]")
+
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect to our own pages after login (no open redirect)."""
+    """Only redirect to our own pages (no open redirect, never a 500).
+
+    A path of our own: it starts with one ``/``, has no scheme or host, and holds no
+    backslash, whitespace or control character (browsers drop tabs and line breaks and read
+    ``\\`` as ``/``, which would turn ``/\\evil.example`` into another site)."""
     if (
         target
-        and not urlsplit(target).netloc
         and target.startswith("/")
+        and not _UNSAFE_IN_NEXT.search(target)
         and not target.startswith("//")
+        and not urlsplit(target).netloc
+        and not urlsplit(target).scheme
     ):
         return target
     return url_for("main.index")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..apiutil import PageArgs
+from ..inputs import Date, Id, Text
 from ..purchases.models import CATEGORIES
 from ..timeutil import aware
 from .meldplicht import DECISIONS, REPORT_STATUSES, REPORT_TYPES
@@ -18,43 +19,41 @@ class Timestamp(fields.DateTime):
 
 
 class AddressSchema(Schema):
-    street = fields.String(validate=validate.Length(max=200), allow_none=True)
-    house_number = fields.String(validate=validate.Length(max=20), allow_none=True)
-    postcode = fields.String(validate=validate.Length(max=16), allow_none=True)
-    city = fields.String(validate=validate.Length(max=100), allow_none=True)
-    country = fields.String(validate=validate.Length(equal=2), allow_none=True)
+    street = Text(validate=validate.Length(max=200), allow_none=True)
+    house_number = Text(validate=validate.Length(max=20), allow_none=True)
+    postcode = Text(validate=validate.Length(max=16), allow_none=True)
+    city = Text(validate=validate.Length(max=100), allow_none=True)
+    country = Text(validate=validate.Length(equal=2), allow_none=True)
 
 
 class ContactSchema(Schema):
-    name = fields.String(validate=validate.Length(max=200), allow_none=True)
-    phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+    name = Text(validate=validate.Length(max=200), allow_none=True)
+    phone = Text(validate=validate.Length(max=40), allow_none=True)
     email = fields.Email(validate=validate.Length(max=254), allow_none=True)
 
 
 class BusinessSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kvk_number = fields.String(
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    kvk_number = Text(
         allow_none=True,
         validate=validate.Length(max=20),
         metadata={"description": "8 digits; foreign dealers have none and give their country"},
     )
-    country = fields.String(
+    country = Text(
         validate=validate.Length(equal=2), metadata={"description": "ISO code, default NL"}
     )
     address = fields.Nested(AddressSchema, load_default=dict)
     contact = fields.Nested(ContactSchema, load_default=dict)
-    goods_categories = fields.List(
-        fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list
-    )
+    goods_categories = fields.List(Text(validate=validate.OneOf(CATEGORIES)), load_default=list)
 
 
 class ReportCreateSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(REPORT_TYPES))
-    effective_date = fields.Date(
+    type = Text(required=True, validate=validate.OneOf(REPORT_TYPES))
+    effective_date = Date(
         required=True,
         metadata={"description": "first trading day (start), or the day of the change or stop"},
     )
-    municipality = fields.String(
+    municipality = Text(
         validate=validate.Length(max=6),
         metadata={"description": "CBS code of the municipality where the dealer trades"},
     )
@@ -106,12 +105,12 @@ class ReportSchema(Schema):
 
 
 class ReportQuerySchema(PageArgs):
-    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
-    type = fields.String(validate=validate.OneOf(REPORT_TYPES))
-    dealer_id = fields.Integer()
+    status = Text(validate=validate.OneOf(REPORT_STATUSES))
+    type = Text(validate=validate.OneOf(REPORT_TYPES))
+    dealer_id = Id()
     timely = fields.Boolean()
 
 
 class DecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    decision = Text(required=True, validate=validate.OneOf(DECISIONS))
+    reason = Text(multiline=True, validate=validate.Length(max=2000), allow_none=True)

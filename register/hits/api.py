@@ -11,6 +11,7 @@ from ..apiutil import page_schema, paginate
 from ..clock import utcnow
 from ..errors import abort_problem
 from ..extensions import db
+from ..inputs import Text
 from ..purchases.models import Item
 from .decisions import DECISIONS, NotOnHold, decide
 from .queries import hits_statement
@@ -36,8 +37,8 @@ def list_hits(args):
 
 
 class PoliceDecisionIn(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(tuple(DECISIONS)))
-    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    decision = Text(required=True, validate=validate.OneOf(tuple(DECISIONS)))
+    note = Text(multiline=True, load_default=None, validate=validate.Length(max=2000))
 
 
 class PoliceDecisionOut(Schema):

@@ -8,6 +8,7 @@ from stolen_db.matching import MATCH_KINDS
 from stolen_db.normalize import IDENTIFIER_TYPES
 
 from ..apiutil import PageArgs
+from ..inputs import Id, Text
 from ..timeutil import aware
 
 
@@ -19,9 +20,9 @@ class UtcDateTime(fields.DateTime):
 
 
 class HitArgs(PageArgs):
-    stolen_report_id = fields.Integer(metadata={"description": "only hits of this report"})
-    dealer_id = fields.Integer(metadata={"description": "only hits at this dealer"})
-    kind = fields.String(validate=validate.OneOf(MATCH_KINDS))
+    stolen_report_id = Id(metadata={"description": "only hits of this report"})
+    dealer_id = Id(metadata={"description": "only hits at this dealer"})
+    kind = Text(validate=validate.OneOf(MATCH_KINDS))
 
 
 class MatchOut(Schema):

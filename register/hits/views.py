@@ -13,6 +13,8 @@ from stolen_db.matching import MATCH_KINDS
 from ..accounts.authz import web_role_required
 from ..clock import utcnow
 from ..extensions import db
+from ..inputs import text_problem
+from ..purchases.messages import translate
 from ..purchases.models import Item
 from .decisions import DECISIONS, NotOnHold, decide
 from .queries import hits_statement
@@ -30,8 +32,11 @@ def hit_list():
     statement = hits_statement(kind=kind)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     page = max(request.args.get("page", type=int) or 1, 1)
+    offset = (page - 1) * PER_PAGE
     hits = (
-        db.session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+        db.session.scalars(statement.limit(PER_PAGE).offset(offset)).unique().all()
+        if offset < total
+        else []  # past the end (and never an offset beyond the database's integers)
     )
     return render_template(
         "hits/index.html",
@@ -52,12 +57,14 @@ def item_decision(item_id: int):
     if item is None:
         abort(404)
     decision = request.values.get("decision")
-    note = (request.form.get("note") or "").strip()
+    note = (request.form.get("note") or "").replace("\r\n", "\n").strip()
     errors = {}
     if request.method == "POST" and decision not in DECISIONS:
         errors["decision"] = [_("Choose whether you seize or release the item.")]
     if request.method == "POST" and not note:
         errors["note"] = [_("Write a note: why, and where the item goes.")]
+    elif text_problem(note, multiline=True):
+        errors["note"] = [translate(text_problem(note, multiline=True))]
     if request.method == "GET" or errors:
         return render_template(
             "hits/decision.html", item=item, decision=decision, note=note, errors=errors

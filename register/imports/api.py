@@ -49,8 +49,15 @@ class ImportJobOut(Schema):
 def read_upload() -> tuple[str, str | None]:
     """The uploaded CSV text and its file name (the size limit: ``views.UPLOAD_ENDPOINTS``)."""
     upload = request.files.get("file")
+    if request.mimetype == "multipart/form-data" and upload is None:
+        abort_problem(422, "Send the CSV file as the form field file.", errors=_NO_FILE)
     raw = upload.read() if upload is not None else request.get_data()
+    if upload is not None and not raw:
+        abort_problem(422, "The file is empty.", errors={"file": ["The file is empty."]})
     return importer.decode(raw), (upload.filename if upload is not None else None)
+
+
+_NO_FILE = {"file": ["Send the CSV file."]}
 
 
 def accept_file(dealer_id: int, text: str, filename: str | None, *, user_id: int | None):

@@ -13,12 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..inputs import with_offset
 
 TASK_REASONS = (
     "hit", "late_registration", "late_report", "missing_report", "no_registrations",
@@ -99,6 +101,8 @@ class Inspection(db.Model):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_tasks.id"), index=True)
     inspected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The UTC offset (minutes) the officer gave ``inspected_at`` with: stored UTC, shown at it.
+    inspected_at_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     registered_with_municipality: Mapped[bool] = mapped_column(Boolean)
     register_kept: Mapped[bool] = mapped_column(Boolean)
@@ -117,6 +121,11 @@ class Inspection(db.Model):
     officer = relationship("User", lazy="joined")
     task = relationship(InspectionTask, foreign_keys=[task_id])
     follow_up_task = relationship(InspectionTask, foreign_keys=[follow_up_task_id])
+
+    @property
+    def inspected_at_as_given(self) -> datetime:
+        """``inspected_at`` at the offset it was given with (UTC for older rows)."""
+        return with_offset(self.inspected_at, self.inspected_at_offset_minutes)
 
     @property
     def checks(self) -> dict[str, bool]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..apiutil import PageArgs
-from ..clock import AMSTERDAM
 from ..dealers.schemas import DealerRefSchema, Timestamp
+from ..inputs import Id, Text
+from ..inputs import Timestamp as TimestampIn
 from .models import OUTCOMES, TASK_REASONS
 from .service import MAX_GOODS_CHECK
 
@@ -20,18 +21,17 @@ class ChecksSchema(Schema):
 
 
 class InspectionCreateSchema(Schema):
-    dealer_id = fields.Integer(required=True)
-    inspected_at = fields.AwareDateTime(
+    dealer_id = Id(required=True)
+    inspected_at = TimestampIn(
         required=True,
-        default_timezone=AMSTERDAM,
-        metadata={"description": "ISO 8601; without an offset it is Dutch local time"},
+        metadata={"description": "ISO 8601 with its offset, kept as given"},
     )
-    task_id = fields.Integer(allow_none=True, metadata={"description": "the task it answers"})
+    task_id = Id(allow_none=True, metadata={"description": "the task it answers"})
     checks = fields.Nested(ChecksSchema, required=True)
-    findings = fields.String(validate=validate.Length(max=10000), allow_none=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    findings = Text(multiline=True, validate=validate.Length(max=10000), allow_none=True)
+    outcome = Text(required=True, validate=validate.OneOf(OUTCOMES))
     identifiers = fields.List(
-        fields.String(validate=validate.Length(max=100)),
+        Text(validate=validate.Length(max=100)),
         validate=validate.Length(max=MAX_GOODS_CHECK),
         load_default=list,
         metadata={"description": "identifiers of goods found in the shop (the goods check)"},
@@ -66,7 +66,7 @@ class InspectionSchema(Schema):
     municipality = fields.Function(lambda i: _municipality_code(i))
     officer = fields.Function(lambda i: i.officer.email if i.officer else None)
     task_id = fields.Integer(allow_none=True)
-    inspected_at = Timestamp()
+    inspected_at = Timestamp(attribute="inspected_at_as_given")  # with the offset it was given
     recorded_at = Timestamp()
     checks = fields.Dict(keys=fields.String(), values=fields.Boolean())
     findings = fields.String(allow_none=True)
@@ -85,8 +85,8 @@ def _municipality_code(inspection) -> str | None:
 
 
 class InspectionQuerySchema(PageArgs):
-    dealer_id = fields.Integer()
-    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    dealer_id = Id()
+    outcome = Text(validate=validate.OneOf(OUTCOMES))
     flagged = fields.Boolean(metadata={"description": "only official reports for the municipality"})
 
 
@@ -104,14 +104,14 @@ class TaskSchema(Schema):
 
 
 class TaskQuerySchema(PageArgs):
-    reason = fields.String(validate=validate.OneOf(TASK_REASONS))
-    dealer_id = fields.Integer()
+    reason = Text(validate=validate.OneOf(TASK_REASONS))
+    dealer_id = Id()
 
 
 class GoodsCheckSchema(Schema):
-    dealer_id = fields.Integer(required=True)
+    dealer_id = Id(required=True)
     identifiers = fields.List(
-        fields.String(validate=validate.Length(max=100)),
+        Text(validate=validate.Length(max=100)),
         required=True,
         validate=validate.Length(min=1, max=MAX_GOODS_CHECK),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from stolen_db.normalize import normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
+from ..inputs import offset_minutes
 from ..purchases.messages import Message
 from ..purchases.models import Item
 from ..timeutil import aware
@@ -194,7 +195,8 @@ def log_inspection(
         municipality_id=dealer.municipality_id,
         officer_id=officer_id,
         task_id=task.id if task is not None else None,
-        inspected_at=inspected_at,
+        inspected_at=inspected_at.astimezone(UTC),
+        inspected_at_offset_minutes=offset_minutes(inspected_at),
         recorded_at=now,
         findings=(findings or "").strip() or None,
         outcome=outcome,

@@ -23,6 +23,7 @@ from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from ..extensions import db
 from ..i18n import exception_text, translated_errors
+from ..inputs import id_from_text, local_time_text
 from .models import CHECKS, Inspection
 from .schemas import InspectionCreateSchema
 from .service import (
@@ -90,12 +91,12 @@ def new_inspection():
     source = request.form if request.method == "POST" else request.args
     task = None
     if source.get("task_id"):
-        task = task_for(db.session, principal, source.get("task_id", type=int))
+        task = task_for(db.session, principal, id_from_text(source.get("task_id")))
         if task is None or task.status != "open":
             abort(404)
     dealer = task.dealer if task else None
     if dealer is None and source.get("dealer_id"):
-        dealer = dealer_for(db.session, principal, source.get("dealer_id", type=int))
+        dealer = dealer_for(db.session, principal, id_from_text(source.get("dealer_id")))
         if dealer is None:
             abort(404)
     errors: dict[str, list[str]] = {}
@@ -107,7 +108,7 @@ def new_inspection():
         values = {key: request.form.get(key) for key in request.form}
         data = {
             "dealer_id": dealer.id if dealer else request.form.get("dealer_id"),
-            "inspected_at": request.form.get("inspected_at", ""),
+            "inspected_at": local_time_text(request.form.get("inspected_at", ""), AMSTERDAM),
             "checks": {
                 name: {"yes": True, "no": False}.get(request.form.get(f"checks.{name}"))
                 for name in CHECKS

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from ..clock import AMSTERDAM
+from ..inputs import local_time_text
 from .messages import Message
 
 _ITEM_KEY = re.compile(r"^items\.(\d+)\.(\w+)$")
@@ -68,7 +69,7 @@ def payload_from_form(form, *, donation_without_seller: bool) -> tuple[dict, dic
     """(the registration payload, errors found while reading the form itself)."""
     errors: dict[str, list] = {}
     payload: dict = {
-        "acquired_at": form.get("acquired_at", ""),
+        "acquired_at": local_time_text(form.get("acquired_at", ""), AMSTERDAM),
         "acquisition_type": form.get("acquisition_type") or "purchase",
         "items": [],
     }

@@ -18,6 +18,7 @@ from datetime import datetime
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 
+from ..clock import AMSTERDAM
 from ..dealers.models import Dealer
 from ..errors import flatten_errors
 from .messages import Message
@@ -296,7 +297,8 @@ def validate(
 ) -> list[dict]:
     """Each purchase as validated registration data, in order; ImportRejected listing every
     bad row (every row is checked, whatever is found first)."""
-    schema = PurchaseIn(rules=rules)  # one schema for every row: building one costs more
+    schema = PurchaseIn(rules=rules, naive_time_zone=AMSTERDAM)  # a time without offset: Dutch
+    # One schema for every row: building one costs more
     bad: dict[int, dict] = {}
     registrations: list[dict] = []
     for group in groups:

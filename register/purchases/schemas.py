@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from marshmallow import (
     EXCLUDE,
@@ -27,11 +27,15 @@ from marshmallow import (
 from stolen_db.normalize import is_valid_imei, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM
+from ..inputs import Date, Id, Money, Text, Timestamp
 from .messages import REQUIRED_MESSAGES, Message
 from .models import ACQUISITION_TYPES, CATEGORIES, ID_DOCUMENT_TYPES
 
 # How far ahead of the server clock an acquisition time may be (a till's clock drifts).
 CLOCK_SKEW = timedelta(minutes=5)
+# How far back an acquisition may be registered: the register keeps seller data this long
+# (config SELLER_DATA_RETENTION_DAYS), so an older entry would be outside what it holds.
+OLDEST_ACQUISITION = timedelta(days=4 * 365 + 1)
 
 # Which identifier each category needs, and under which field the error is shown.
 IMEI_OR_SERIAL = ("phone", "tablet")
@@ -52,14 +56,16 @@ class RegistrationRules:
     dealer_kind: str
     minimum_seller_age: int
     now: datetime
+    oldest_acquisition: timedelta = OLDEST_ACQUISITION
 
     @property
     def today(self) -> date:
         return self.now.astimezone(AMSTERDAM).date()
 
 
-def _text(max_length: int, **kwargs) -> fields.String:
-    return fields.String(
+def _text(max_length: int, *, multiline: bool = False, **kwargs) -> Text:
+    return Text(
+        multiline=multiline,
         validate=validate.Length(
             max=max_length, error=Message("Use at most %(max)s characters.", max=max_length)
         ),
@@ -68,8 +74,8 @@ def _text(max_length: int, **kwargs) -> fields.String:
     )
 
 
-def _required_text(max_length: int) -> fields.String:
-    return fields.String(
+def _required_text(max_length: int) -> Text:
+    return Text(
         required=True,
         validate=validate.Length(
             min=1,
@@ -80,8 +86,8 @@ def _required_text(max_length: int) -> fields.String:
     )
 
 
-def _country(**kwargs) -> fields.String:
-    return fields.String(
+def _country(**kwargs) -> Text:
+    return Text(
         validate=validate.Regexp(
             _COUNTRY, error=Message("Use the two-letter country code, e.g. NL, BE or DE.")
         ),
@@ -166,7 +172,7 @@ class IdDocumentIn(Schema):
         ),
         error_messages=REQUIRED_MESSAGES,
     )
-    number = fields.String(required=True, error_messages=REQUIRED_MESSAGES)
+    number = Text(required=True)
     issuing_country = _country(required=True)
 
     @pre_load
@@ -198,7 +204,7 @@ class SellerIn(Schema):
         unknown = RAISE
 
     name = _required_text(200)
-    birth_date = fields.Date(required=True, error_messages=REQUIRED_MESSAGES)
+    birth_date = Date(required=True)
     address = fields.Nested(AddressIn, required=True, error_messages=REQUIRED_MESSAGES)
     id_document = fields.Nested(IdDocumentIn, required=True, error_messages=REQUIRED_MESSAGES)
 
@@ -219,14 +225,8 @@ class ItemIn(Schema):
     )
     brand = _text(100, load_default=None, allow_none=True)
     model = _text(100, load_default=None, allow_none=True)
-    description = _text(2000, load_default=None, allow_none=True)
-    price_cents = fields.Integer(
-        strict=True,
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(min=0, error=Message("The price cannot be negative.")),
-        error_messages={"invalid": Message("Enter the price as a whole number of cents.")},
-    )
+    description = _text(2000, multiline=True, load_default=None, allow_none=True)
+    price_cents = Money(load_default=None, allow_none=True)
     imei = _text(64, load_default=None, allow_none=True)
     serial_number = _text(100, load_default=None, allow_none=True)
     frame_number = _text(100, load_default=None, allow_none=True)
@@ -251,14 +251,12 @@ class PurchaseIn(Schema):
     class Meta:
         unknown = RAISE
 
-    acquired_at = fields.AwareDateTime(
+    acquired_at = Timestamp(
         required=True,
-        default_timezone=AMSTERDAM,
         error_messages={
-            **REQUIRED_MESSAGES,
             "invalid": Message("Enter the date and time of acquisition, e.g. 2026-11-27T10:15."),
         },
-        metadata={"description": "ISO 8601; without an offset it is Dutch local time"},
+        metadata={"description": "ISO 8601 with its offset, e.g. 2026-11-28T10:15:00+01:00"},
     )
     acquisition_type = fields.String(
         load_default="purchase",
@@ -278,9 +276,19 @@ class PurchaseIn(Schema):
         },
     )
 
-    def __init__(self, *args, rules: RegistrationRules | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        rules: RegistrationRules | None = None,
+        naive_time_zone: tzinfo | None = None,
+        **kwargs,
+    ):
+        """``naive_time_zone``: read an ``acquired_at`` without offset in this zone (the CSV
+        format's documented Dutch time) instead of refusing it, as the API does."""
         super().__init__(*args, **kwargs)
         self.rules = rules
+        if naive_time_zone is not None:
+            self.fields["acquired_at"].default_timezone = naive_time_zone
 
     @pre_load
     def _blank_is_missing(self, data, **kwargs):
@@ -333,6 +341,13 @@ def rule_errors(data: dict, rules: RegistrationRules | None) -> dict:
     acquired_at = data.get("acquired_at")
     if acquired_at is not None and acquired_at > rules.now + CLOCK_SKEW:
         errors["acquired_at"] = [Message("The acquisition cannot be in the future.")]
+    elif acquired_at is not None and acquired_at < rules.now - rules.oldest_acquisition:
+        errors["acquired_at"] = [
+            Message(
+                "The acquisition is older than the register keeps entries (four years): "
+                "check the date."
+            )
+        ]
     seller = data.get("seller") or {}
     birth_date = seller.get("birth_date")
     if birth_date is not None:
@@ -397,23 +412,13 @@ class SaleIn(Schema):
     class Meta:
         unknown = RAISE
 
-    sold_at = fields.AwareDateTime(
+    sold_at = Timestamp(
         required=True,
-        default_timezone=AMSTERDAM,
         error_messages={
-            **REQUIRED_MESSAGES,
             "invalid": Message("Enter the date and time of sale, e.g. 2026-12-07T14:00."),
         },
     )
-    price_cents = fields.Integer(
-        strict=True,
-        required=True,
-        validate=validate.Range(min=0, error=Message("The price cannot be negative.")),
-        error_messages={
-            **REQUIRED_MESSAGES,
-            "invalid": Message("Enter the price as a whole number of cents."),
-        },
-    )
+    price_cents = Money(required=True)
     buyer = fields.Nested(
         BuyerIn, load_default=None, allow_none=True, metadata={"description": "optional"}
     )
@@ -444,13 +449,18 @@ class PurchaseListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    purpose = fields.String(
+    purpose = Text(
         load_default=None,
+        validate=validate.Length(max=500),
         metadata={"description": "police and enforcement: case number or reason (required)"},
     )
-    identifier = fields.String(load_default=None, metadata={"description": "IMEI, serial or frame"})
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    identifier = Text(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "IMEI, serial or frame"},
+    )
+    date_from = Date(data_key="from", load_default=None)
+    date_to = Date(data_key="to", load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     status = fields.String(
         load_default=None,
@@ -458,7 +468,7 @@ class PurchaseListArgs(Schema):
             ("holding", "available", "sold", "police_hold", "seized", "released")
         ),
     )
-    dealer_id = fields.Integer(load_default=None)
+    dealer_id = Id(load_default=None)
     late = fields.Boolean(load_default=None)
 
 
@@ -466,7 +476,8 @@ class PurposeArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    purpose = fields.String(
+    purpose = Text(
         load_default=None,
+        validate=validate.Length(max=500),
         metadata={"description": "police and enforcement: case number or reason (required)"},
     )

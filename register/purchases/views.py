@@ -3,7 +3,6 @@ import: ``register.imports.views``)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -12,8 +11,10 @@ from flask_babel import gettext as _
 from ..accounts.authz import web_role_required
 from ..apiutil import paginate
 from ..clock import AMSTERDAM, clock
+from ..csv_export import SafeCsvWriter
 from ..dealers.models import Dealer
 from ..extensions import db
+from ..inputs import local_time_text
 from ..timeutil import aware
 from .corrections import correct_purchase
 from .forms import (
@@ -219,7 +220,10 @@ def item_detail(item_id: int):
         if g.principal.role != "dealer":
             abort(403)
         values = request.form.to_dict()
-        payload = {"sold_at": values.get("sold_at", ""), "price_cents": None}
+        payload = {
+            "sold_at": local_time_text(values.get("sold_at", ""), AMSTERDAM),
+            "price_cents": None,
+        }
         price = values.get("price", "").strip()
         own = {}
         if price:
@@ -276,7 +280,7 @@ def export_csv():
         scoped_purchases(g.principal).order_by(Purchase.sequence_number)
     ).all()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(EXPORT_COLUMNS)
     for purchase in purchases:
         seller = purchase.seller

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response, g
@@ -10,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.authz import require_role
 from ..clock import clock
+from ..csv_export import SafeCsvWriter
 from ..errors import abort_problem
 from ..extensions import db
 from .schemas import SummaryQuerySchema, SummarySchema
@@ -52,7 +52,7 @@ def get_summary_csv(args):
 
 def csv_response(figures: dict) -> Response:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\r\n")
     writer.writerow(["metric", "value"])
     for key, value in flatten(figures):
         writer.writerow([key, "" if value is None else value])

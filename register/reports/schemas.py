@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..inputs import Date, Text
+
 
 class SummaryQuerySchema(Schema):
-    from_ = fields.Date(data_key="from", metadata={"description": "first day (default: 1 January)"})
-    to = fields.Date(metadata={"description": "last day, inclusive (default: today)"})
-    municipality = fields.String(
+    from_ = Date(data_key="from", metadata={"description": "first day (default: 1 January)"})
+    to = Date(metadata={"description": "last day, inclusive (default: today)"})
+    municipality = Text(
         validate=validate.Length(max=6), metadata={"description": "CBS code, e.g. GM0363"}
     )
 

@@ -13,6 +13,7 @@ from ..dealers.meldplicht import REPORT_STATUSES
 from ..dealers.models import Municipality
 from ..dealers.service import municipality_by_code
 from ..extensions import db
+from ..inputs import date_from_text
 from ..inspections.models import OUTCOMES
 from .charts import bar_chart
 from .service import Scope, dealers_per_municipality, monthly, summary
@@ -37,11 +38,8 @@ def resolve_scope(principal, code: str | None) -> Scope | None:
 
 def _period() -> tuple[date, date]:
     today = clock().today()
-    try:
-        start = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-        end = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
-    except ValueError:
-        start = end = None
+    start = date_from_text(request.args.get("from"))  # outside 1900..2100: not given
+    end = date_from_text(request.args.get("to"))
     end = end or today
     start = start or date(end.year - 1, end.month, 1).replace(day=1)
     if start > end:

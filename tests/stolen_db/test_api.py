@@ -148,9 +148,17 @@ class TestReportTheft:
         assert response.status_code == 422
         assert field in response.json["errors"]
 
-    def test_a_reported_time_without_offset_is_taken_as_dutch_time(self, api, session):
+    def test_a_reported_time_without_offset_is_refused(self, api, session):
         response = api.post(
             "/api/v1/stolen", report_body(reported_at="2026-07-01T12:00:00"), as_="police"
+        )
+        assert response.status_code == 422
+        assert "reported_at" in response.json["errors"]
+        assert session.query(StolenReport).count() == 0
+
+    def test_a_reported_time_keeps_its_moment(self, api, session):
+        response = api.post(
+            "/api/v1/stolen", report_body(reported_at="2026-07-01T12:00:00+02:00"), as_="police"
         )
         report = session.get(StolenReport, response.json["id"])
         assert aware(report.reported_at) == datetime(2026, 7, 1, 10, tzinfo=UTC)
