@@ -145,7 +145,7 @@ def correction_from_form(form, current: dict) -> tuple[dict, dict]:
     """(the correction payload, the form's own errors): every field as typed, the service
     keeps only what differs from the entry as it reads now."""
     errors: dict[str, list] = {}
-    changes: dict = {"acquired_at": form.get("acquired_at", "")}
+    changes: dict = {"acquired_at": local_time_text(form.get("acquired_at", ""), AMSTERDAM)}
     if current.get("seller"):
         seller: dict = {}
         for path in SELLER_FIELDS:

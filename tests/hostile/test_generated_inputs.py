@@ -212,7 +212,7 @@ def test_the_summary_and_the_dashboard_take_any_date(api, client, make, day, nam
         assert name in response.json["errors"]
     user = make.user("admin")
     with client.session_transaction() as web_session:
-        web_session["_user_id"] = str(user.id)
+        web_session["_user_id"] = user.get_id()
         web_session["_fresh"] = True
     assert client.get(f"/dashboard?{name}={day.isoformat()}").status_code == 200
 

@@ -55,7 +55,7 @@ class TestPathIds:
     def test_web_pages_answer_404_for_huge_ids(self, client, make):
         user = make.user("dealer")
         with client.session_transaction() as web_session:
-            web_session["_user_id"] = str(user.id)
+            web_session["_user_id"] = user.get_id()
             web_session["_fresh"] = True
         for path in ("/purchases/9223372036854775808", "/items/35184372088832"):
             assert client.get(path).status_code == 404
@@ -91,7 +91,7 @@ class TestQueryIds:
     def test_web_lists_survive_a_huge_page(self, client, make):
         user = make.user("police")
         with client.session_transaction() as web_session:
-            web_session["_user_id"] = str(user.id)
+            web_session["_user_id"] = user.get_id()
             web_session["_fresh"] = True
         for path in ("/hits", "/stolen", "/notifications"):
             assert client.get(f"{path}?page=9223372036854775807").status_code == 200
@@ -198,7 +198,7 @@ class TestDatesAndTimestamps:
         assert_problem(response, 422, "from")
         user = make.user("admin")
         with client.session_transaction() as web_session:
-            web_session["_user_id"] = str(user.id)
+            web_session["_user_id"] = user.get_id()
             web_session["_fresh"] = True
         for query in ("from=0001-01-01", "to=0001-01-01", "from=9999-12-31&to=0001-01-01"):
             assert client.get(f"/dashboard?{query}").status_code == 200
@@ -359,7 +359,7 @@ class TestCsvExport:
         )
         register(api, dealer_user, body)
         with client.session_transaction() as web_session:
-            web_session["_user_id"] = str(dealer_user.id)
+            web_session["_user_id"] = dealer_user.get_id()
             web_session["_fresh"] = True
         text = client.get("/purchases/export.csv").get_data(as_text=True).lstrip("\ufeff")
         import csv
