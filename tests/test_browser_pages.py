@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,32 @@ NOT_PAGES = {
     "purchases_web.confirmation",  # reached only after a registration; covered by the flows
 }
 
+# One purchase for the import job's page, in the CSV columns of register/purchases/importer.py.
+IMPORT_CSV = (
+    "purchase_ref,acquired_at,seller_name,seller_birth_date,seller_street,seller_house_number,"
+    "seller_postcode,seller_city,id_document_type,id_document_number,id_document_country,"
+    "category,brand,model,price_cents,imei,serial_number,frame_number\n"
+    "CSV-1,{when},Jan de Vries,1990-04-01,Kerkstraat,12a,1017 GC,Amsterdam,id_card,IXF123456,"
+    "NL,phone,Apple,iPhone,25000,490154203237518,,\n"
+)
+RESOLD_PURCHASE = {
+    "seller": {
+        "name": "Fatima el Amrani",
+        "birth_date": "1985-09-12",
+        "address": {"street": "Javastraat", "house_number": "88", "postcode": "1094 HJ",
+                    "city": "Amsterdam", "country": "NL"},
+        "id_document": {"type": "id_card", "number": "NX7K2L9P1", "issuing_country": "NL"},
+    },
+    "items": [{"category": "phone", "brand": "Samsung", "model": "Galaxy S21",
+               "imei": "490154203237518", "price_cents": 9000}],
+}  # fmt: skip
+
+SIGNUP_BUSINESS = dict(name="Tweedehands Noord", kvk_number="56789012", street="Buiksloterweg",
+                       house_number="1", postcode="1025 XL", city="Amsterdam",
+                       contact_name="Sam Noord", contact_phone="0201234567",
+                       contact_email="aanmelding@demo.nl", goods_categories=["phone"])  # fmt: skip
+
+
 # (who, path template, endpoint): every page, visited by the role that works on it.
 PAGES = [
     (None, "/", "main.index"),
@@ -44,15 +71,24 @@ PAGES = [
     (None, "/login", "accounts.login"),
     (None, "/check", "stolen_web.check"),
     (None, "/meldplicht/register", "dealers_web.register_dealer"),
+    (None, "/meldplicht/register/confirm/{signup_token}", "dealers_web.confirm_signup"),
+    (None, "/password/forgot", "password.forgot"),
+    (None, "/invitation/{invitation_token}", "password.invitation"),
+    (None, "/password/reset/{reset_token}", "password.reset"),
     ("dealer@demo.nl", "/purchases", "purchases_web.register_list"),
     ("dealer@demo.nl", "/purchases/new", "purchases_web.new_purchase"),
     ("dealer@demo.nl", "/purchases/{purchase}", "purchases_web.purchase_detail"),
     ("dealer@demo.nl", "/items/{item}", "purchases_web.item_detail"),
-    ("dealer@demo.nl", "/purchases/import", "purchases_web.import_upload"),
+    ("dealer@demo.nl", "/purchases/import", "imports_web.upload"),
+    ("dealer@demo.nl", "/purchases/import/{import_job}", "imports_web.job"),
+    ("dealer@demo.nl", "/account", "account.account"),
+    ("dealer@demo.nl", "/account/password", "password.change"),
+    ("dealer@demo.nl", "/staff", "admin.staff"),
     ("dealer@demo.nl", "/meldplicht", "dealers_web.meldplicht"),
     ("dealer@demo.nl", "/meldplicht/new", "dealers_web.new_report"),
     ("dealer@demo.nl", "/dashboard", "reports_web.dashboard"),
     ("gemeente@demo.nl", "/meldplicht/{report}", "dealers_web.report_detail"),
+    ("gemeente@demo.nl", "/municipality/rules", "municipal_rules_web.rules_page"),
     ("boa@demo.nl", "/inspections", "inspections_web.queue"),
     ("boa@demo.nl", "/inspections/new", "inspections_web.new_inspection"),
     ("boa@demo.nl", "/inspections/{inspection}", "inspections_web.detail"),
@@ -61,12 +97,18 @@ PAGES = [
     ("politie@demo.nl", "/hits/items/{held_item}/decision", "hits_web.item_decision"),
     ("politie@demo.nl", "/stolen", "stolen_web.report_list"),
     ("politie@demo.nl", "/stolen/new", "stolen_web.new_report"),
+    ("politie@demo.nl", "/search", "investigation_web.search_page"),
+    ("politie@demo.nl", "/alerts", "investigation_web.alert_list"),
+    ("politie@demo.nl", "/alerts/{alert}", "investigation_web.alert_page"),
+    ("admin@demo.nl", "/admin", "admin.admin"),
     ("admin@demo.nl", "/notifications", "notifications_web.index"),
     ("admin@demo.nl", "/notifications/{event}", "notifications_web.detail"),
 ]
 
 
 # (who, path, what to do before submitting, the submit button): each form's error state.
+# Before submitting: None, a field to empty, "#correct" (open the correction), or a dict
+# of fields to fill in.
 ERROR_STATES = [
     (None, "/login", None, "main button[type=submit]"),
     (None, "/check", None, "main button[type=submit]"),
@@ -79,6 +121,14 @@ ERROR_STATES = [
     ("boa@demo.nl", "/inspections/dealers/{dealer}/goods-check", None, "main form.card button"),
     ("politie@demo.nl", "/stolen/new", None, "main button[type=submit]"),
     ("politie@demo.nl", "/hits/items/{held_item}/decision", None, "main button[type=submit]"),
+    (None, "/password/forgot", None, "main button[type=submit]"),
+    (None, "/password/reset/{reset_token}", None, "main button[type=submit]"),
+    ("dealer@demo.nl", "/account/password", None, "main button[type=submit]"),
+    ("dealer@demo.nl", "/account", None, "#create-token"),
+    ("dealer@demo.nl", "/staff", None, "main form[novalidate] button.primary"),
+    ("admin@demo.nl", "/admin", None, "#invite button[type=submit]"),
+    ("gemeente@demo.nl", "/municipality/rules", "#holding_period", "main button.primary"),
+    ("politie@demo.nl", "/search", {"#q": "fiets"}, "main button.primary"),  # no purpose
 ]
 
 
@@ -93,7 +143,8 @@ def demo_server(tmp_path_factory):
         create_all()
         seed(db.session, now=clock.now())
         db.session.commit()
-        ids = _demo_ids()
+        ids = _demo_ids() | _made_for_the_pages(clock.now())
+        db.session.commit()
         db.session.remove()
     with LiveServer(app) as server:
         server.app, server.ids = app, ids
@@ -121,6 +172,65 @@ def _demo_ids() -> dict:
         "report": db.session.scalar(select(DolReport.id).order_by(DolReport.id)),
         "inspection": db.session.scalar(select(Inspection.id).order_by(Inspection.id)),
         "event": db.session.scalar(select(OutboxEvent.id).order_by(OutboxEvent.id)),
+    }
+
+
+def _token_of_mail(link, endpoint: str) -> str:
+    """The token in the mail the service queued for ``link`` (the only place it is kept)."""
+    from notifications.models import OutboxEvent
+
+    event = db.session.scalar(
+        select(OutboxEvent).where(OutboxEvent.dedupe_key == f"link:{link.id}")
+    )
+    found = re.search(re.escape(endpoint) + r"/([A-Za-z0-9_-]+)", json.dumps(event.payload))
+    return found.group(1)
+
+
+def _made_for_the_pages(now) -> dict:
+    """What the demo data has no page for yet, made through the services that make it: a
+    finished import job, an alert, and valid invitation, reset and sign-up links."""
+    from register.accounts.authz import Principal
+    from register.accounts.links import mail_password_reset
+    from register.accounts.management import invite
+    from register.accounts.models import OneTimeLink, User
+    from register.accounts.signup import start_signup
+    from register.dealers.meldplicht_service import Business
+    from register.dealers.models import Dealer
+    from register.imports.service import claim_next, create_job, run_job
+    from register.investigation.models import Alert
+    from register.purchases import importer
+    from register.purchases.service import register_purchase
+
+    dealer_user = db.session.scalar(select(User).where(User.email == "dealer@demo.nl"))
+    dealer = db.session.get(Dealer, dealer_user.dealer_id)
+    text = IMPORT_CSV.format(when=now.strftime("%Y-%m-%dT%H:%M"))
+    job = create_job(db.session, dealer, text, importer.parse(text), now=now,
+                     user_id=dealer_user.id, filename="inkoop.csv")  # fmt: skip
+    assert claim_next(db.session, token="pages", now=now, stale_after=60) == job.id
+    run_job(db.session, job.id, "pages", now=lambda: now, chunk_rows=100)
+    db.session.refresh(job)
+    assert job.status == "succeeded", (job.status, job.detail, job.errors)
+    # The shop's demo phone bought again at the thrift shop: a resold-identifier alert.
+    thrift = db.session.scalar(select(Dealer).where(Dealer.kind == "thrift"))
+    register_purchase(db.session, thrift, RESOLD_PURCHASE | {"acquired_at": now.isoformat()},
+                      now=now)  # fmt: skip
+    invite(db.session, Principal.of(dealer_user), email="nieuw@demo.nl", role="dealer", now=now)
+    invitation = db.session.scalar(select(OneTimeLink).where(OneTimeLink.purpose == "invitation"))
+    reset = mail_password_reset(db.session, dealer_user, now=now)
+    start_signup(db.session, email="aanmelding@demo.nl", password="aanmelding-wachtwoord",
+                 kind="commercial", effective_date=now.date(), municipality_code="GM0363",
+                 business=Business(**SIGNUP_BUSINESS), now=now)  # fmt: skip
+    signup = db.session.scalar(
+        select(OneTimeLink).where(OneTimeLink.purpose == "signup").order_by(OneTimeLink.id.desc())
+    )
+    alert = db.session.scalar(select(Alert.id).order_by(Alert.id.desc()))
+    assert alert is not None, "the phone bought at a second dealer raises an alert"
+    return {
+        "import_job": job.id,
+        "alert": alert,
+        "invitation_token": _token_of_mail(invitation, "/invitation"),
+        "reset_token": _token_of_mail(reset, "/password/reset"),
+        "signup_token": _token_of_mail(signup, "/meldplicht/register/confirm"),
     }
 
 
@@ -228,6 +338,9 @@ def test_every_forms_error_state_passes_axe_and_is_all_dutch(demo_server, contex
         if to_open == "#correct":
             page.click("#correct summary")
             page.fill("#f-reason", "")
+        elif isinstance(to_open, dict):
+            for selector, value in to_open.items():
+                page.fill(selector, value)
         elif to_open:
             page.fill(to_open, "")
         with page.expect_navigation():

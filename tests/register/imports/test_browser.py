@@ -39,4 +39,4 @@ def test_a_running_import_updates_its_progress_in_place_and_announces_the_result
     run_import_jobs(app)
     expect(progress).to_have_attribute("value", "9", timeout=15_000)
     assert page.evaluate("window.sameDocument") is True  # updated in place, not reloaded
-    assert "5 inkopen met 9 goederen ingeschreven" in page.locator("#import-status").inner_text()
+    assert "5 inkopen met 9 voorwerpen ingeschreven" in page.locator("#import-status").inner_text()

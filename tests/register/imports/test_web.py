@@ -56,7 +56,7 @@ def test_a_large_upload_shows_its_job_with_a_labelled_progress_bar_until_it_is_d
     html = client.get(page_url).get_data(as_text=True)
     assert '<progress id="import-progress" max="9" value="9">' in html
     assert "data-poll-seconds" not in html and "http-equiv" not in html
-    assert "5 inkopen met 9 goederen" in html
+    assert "5 inkopen met 9 voorwerpen" in html
 
 
 def test_a_failed_job_lists_its_bad_rows_in_english_too(client, make, app):
