@@ -32,6 +32,7 @@ from ..dealers.models import Dealer, Municipality
 from ..hits.models import ItemIdentifierKey
 from ..hits.service import item_identifiers
 from ..purchases.models import Item, Purchase, Seller, effective_status
+from ..purchases.shapes import seller_shape
 from .indexing import NORM_COLUMNS, words
 from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
 
@@ -310,24 +311,7 @@ def seller_view(seller: Seller | None) -> dict | None:
         return None
     if seller.purged_at is not None:
         return {"purged": True, "purged_at": seller.purged_at}
-    return {
-        "name": seller.name,
-        "birth_date": seller.birth_date.isoformat() if seller.birth_date else None,
-        "address": {
-            "street": seller.street,
-            "house_number": seller.house_number,
-            "postcode": seller.postcode,
-            "city": seller.city,
-            "country": seller.country,
-        },
-        "id_document": {
-            "type": seller.id_document_type,
-            "number": seller.id_document_number,
-            "issuing_country": seller.id_document_country,
-        },
-        "purged": False,
-        "purged_at": None,
-    }
+    return {**seller_shape(seller), "purged": False, "purged_at": None}
 
 
 def audit_search(
