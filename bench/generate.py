@@ -338,7 +338,12 @@ def write_register(directory: Path, spec: Spec) -> None:
 
 
 def _run(function, directory, spec):
-    function(directory, spec)
+    """``function`` in an app context: the chain hashes are keyed with the installation's
+    CHAIN_SECRET (instance/), the one the benchmarks' apps read."""
+    from register import create_app
+
+    with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
+        function(directory, spec)
 
 
 def ensure_rows(spec: Spec, log=print) -> Path:
