@@ -42,3 +42,11 @@ def clock() -> SystemClock:
 
 def utcnow() -> datetime:
     return clock().now()
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A timestamp read back from the database, as UTC: SQLite hands back naive datetimes,
+    and every timestamp the register stores is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -17,8 +17,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, request
 from flask_babel import format_currency, format_date
 
-from .clock import AMSTERDAM
-from .timeutil import aware
+from .clock import AMSTERDAM, aware
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .clock import utcnow
+from .clock import aware, utcnow
 from .errors import abort_problem, problem_response
 from .extensions import db
-from .timeutil import aware
 from .transactions import doom
 
 HEADER = "Idempotency-Key"

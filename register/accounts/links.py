@@ -15,8 +15,8 @@ from flask_babel import force_locale, format_datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..clock import aware
 from ..mailing import external_url, queue_mail
-from ..timeutil import aware
 from .models import OneTimeLink, User
 from .service import hash_password
 from .sessions import end_sessions

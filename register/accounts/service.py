@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import aware
 from ..purchases.messages import Message
-from ..timeutil import aware
 from .models import ROLE_VALUES, ApiToken, Role, User
 
 TOKEN_PREFIX = "drt_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot

@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 from notifications.outbox import enqueue
 
 from ..accounts.notices import mail_decision, mail_new_report
-from ..clock import AMSTERDAM
+from ..clock import AMSTERDAM, aware
 from ..purchases.messages import Message
 from ..purchases.models import CATEGORIES
-from ..timeutil import aware
 from .meldplicht import (
     ACCEPTED,
     DECISIONS,

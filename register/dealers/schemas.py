@@ -5,9 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..apiutil import PageArgs
+from ..clock import aware
 from ..inputs import Date, Id, Text
 from ..purchases.models import CATEGORIES
-from ..timeutil import aware
 from .meldplicht import DECISIONS, REPORT_STATUSES, REPORT_TYPES
 
 

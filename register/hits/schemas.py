@@ -8,8 +8,8 @@ from stolen_db.matching import MATCH_KINDS
 from stolen_db.normalize import IDENTIFIER_TYPES
 
 from ..apiutil import PageArgs
+from ..clock import aware
 from ..inputs import Id, Text
-from ..timeutil import aware
 
 
 class UtcDateTime(fields.DateTime):

@@ -148,7 +148,6 @@ def routine_interval_days(risk_score: int, *, base: int, minimum: int) -> int:
 
 
 def _date(value: datetime) -> date:
-    from ..clock import AMSTERDAM
-    from ..timeutil import aware
+    from ..clock import AMSTERDAM, aware
 
     return aware(value).astimezone(AMSTERDAM).date()

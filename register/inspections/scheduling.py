@@ -26,12 +26,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..clock import AMSTERDAM
+from ..clock import AMSTERDAM, aware
 from ..dealers.meldplicht import ACCEPTED, REJECTED, REPORT_DEADLINE_DAYS, DolReport
 from ..dealers.models import Dealer
 from ..purchases.messages import Message
 from ..purchases.models import Purchase
-from ..timeutil import aware
 from .models import Inspection, InspectionTask
 from .risk import RISK_WINDOW_DAYS, dealer_risks, routine_interval_days
 from .service import open_task

@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from stolen_db.normalize import normalize_imei, normalize_serial
 
-from ..clock import AMSTERDAM
+from ..clock import AMSTERDAM, aware
 from ..dealers.models import Dealer
 from ..inputs import offset_minutes
 from ..purchases.messages import Message
 from ..purchases.models import Item
-from ..timeutil import aware
 from .models import CHECKS, OUTCOMES, TASK_REASONS, Inspection, InspectionTask, transition_task
 from .risk import REASON_WEIGHT, dealer_risks, task_score
 

@@ -20,10 +20,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
-
-from stolen_db.lookup import fetch_all
 
 from ..clock import utcnow
 from ..hits.models import ItemIdentifierKey
@@ -36,8 +34,8 @@ BATCH = 500  # records per entry: an import of thousands of items makes a few en
 
 # Takes the chain's next positions under its head row's write lock (creating the row for a
 # new chain), answering the last position taken and the hash of the entry before the first.
-_LOCK_SQL = (
-    "INSERT INTO ledger_heads (chain, position) VALUES (?, ?) "
+_LOCK_SQL = text(
+    "INSERT INTO ledger_heads (chain, position) VALUES (:chain, :count) "
     "ON CONFLICT (chain) DO UPDATE SET position = ledger_heads.position + excluded.position "
     "RETURNING position, head_hash"
 )
@@ -66,8 +64,7 @@ def append(session: Session, chain: str, kind: str, records: list[dict]) -> None
     if not records:
         return
     batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
-    # Through stolen_db.lookup: it reads rows inside a PostgreSQL pipeline too.
-    ((last, prev_hash),) = fetch_all(session, _LOCK_SQL, (chain, len(batches)))
+    last, prev_hash = session.execute(_LOCK_SQL, {"chain": chain, "count": len(batches)}).one()
     now = utcnow()
     position = last - len(batches) + 1
     rows = []

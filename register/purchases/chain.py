@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ..clock import aware
 from ..dealers.models import Dealer
 from ..integrity.keyed import keyed_hash
-from ..timeutil import aware
 from .models import Correction, Purchase, Sale, Seller
 
 

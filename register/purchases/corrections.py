@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 from stolen_db.matching import Identifiers, find_matches
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
-from ..clock import AMSTERDAM
+from ..clock import AMSTERDAM, aware
 from ..errors import flatten_errors
 from ..hits.service import index_item, record_hits, registration_turn
 from ..integrity.ledger import record_reindexed
-from ..timeutil import aware
 from . import chain
 from .messages import Message
 from .models import Correction, Purchase

@@ -11,8 +11,7 @@ from datetime import date
 
 from marshmallow import Schema, fields
 
-from ..clock import AMSTERDAM
-from ..timeutil import aware
+from ..clock import AMSTERDAM, aware
 from .corrections import ITEM_CORRECTABLE, current_shape
 from .holding import first_sale_day
 from .models import Item, Purchase, effective_status

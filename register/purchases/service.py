@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
-from ..clock import AMSTERDAM
+from ..clock import AMSTERDAM, aware
 from ..dealers.models import Dealer
 from ..dealers.rules import rule_in_force
 from ..errors import flatten_errors
 from ..hits.service import check_items
 from ..inspections.service import open_task
 from ..investigation import on_registered
-from ..timeutil import aware
 from . import chain
 from .holding import first_sale_day, hold_until, registration_deadline
 from .messages import Message

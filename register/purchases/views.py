@@ -10,12 +10,11 @@ from flask_babel import gettext as _
 
 from ..accounts.authz import web_role_required
 from ..apiutil import paginate
-from ..clock import AMSTERDAM, clock
+from ..clock import AMSTERDAM, aware, clock
 from ..csv_export import SafeCsvWriter
 from ..dealers.models import Dealer
 from ..extensions import db
 from ..inputs import local_time_text
-from ..timeutil import aware
 from .corrections import correct_purchase
 from .forms import (
     correction_errors,
