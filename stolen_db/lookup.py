@@ -53,9 +53,8 @@ def one_of_args(values: Sequence, arrays: bool) -> tuple[int | None, list]:
 
 
 def integer_array(values: Sequence[int]) -> str:
-    """PostgreSQL's text form of an array of integers, ``{1,2,3}``, for a ``?::bigint[]``.
-    psycopg adapts a list element by element to choose its type (36 µs for a registration's
-    22 keys); this string is built in C (4 µs) and the server reads it as fast."""
+    """PostgreSQL's text form of an array of integers, ``{1,2,3}``, for a ``?::bigint[]``:
+    one text parameter, which psycopg passes on without adapting each element."""
     return "{" + ",".join(map(str, values)) + "}"
 
 
