@@ -131,7 +131,9 @@ def measure(
     db = Database(url, schema)
     tiers = sample(db, size, checks, seed + size)
     session, raw = db.session, db.raw
-    by_norm = {k: db.sql(v) for k, v in matching._BY_NORM.items()}
+    # The statement ours sends for one good's identifier (on PostgreSQL one array).
+    single = None if db.postgres else 1
+    by_norm = {k: db.sql(matching._norm_lookup_sql(k, single)) for k in matching._NORM_COLUMNS}
     public_sql = db.sql(matching._PUBLIC_SQL)
     results = []
 
@@ -145,7 +147,7 @@ def measure(
 
     def raw_norm(item):
         kind, norm, _brand = item
-        return raw.execute(by_norm[kind], (norm,)).fetchall()
+        return raw.execute(by_norm[kind], one_of_args([norm], db.postgres)[1]).fetchall()
 
     def by_keys(keys):
         # The statement and parameters ours sends (on PostgreSQL one array of keys).
@@ -154,7 +156,8 @@ def measure(
 
     def raw_norm_and_keys(item):
         kind, norm, keys = item
-        return raw.execute(by_norm[kind], (norm,)).fetchall() + by_keys(keys)
+        rows = raw.execute(by_norm[kind], one_of_args([norm], db.postgres)[1]).fetchall()
+        return rows + by_keys(keys)
 
     def raw_public(params):
         return raw.execute(public_sql, params).fetchall()
