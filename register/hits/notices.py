@@ -25,12 +25,16 @@ IDENTIFIER_LABELS = (("imei", _l("IMEI")), ("serial_number", _l("serial number")
                      ("frame_number", _l("frame number")))  # fmt: skip
 
 
-def _dealer_accounts(session: Session, dealer_id: int) -> list[User]:
-    return session.scalars(
+def _dealer_accounts(session: Session, dealer_ids) -> dict[int, list[User]]:
+    """The active accounts of each of the dealers, in one query."""
+    accounts: dict[int, list[User]] = {dealer_id: [] for dealer_id in dealer_ids}
+    for user in session.scalars(
         select(User)
-        .where(User.dealer_id == dealer_id, User.is_active_account.is_(True))
+        .where(User.dealer_id.in_(sorted(accounts)), User.is_active_account.is_(True))
         .order_by(User.id)
-    ).all()
+    ):
+        accounts[user.dealer_id].append(user)
+    return accounts
 
 
 def _item_lines(items: Sequence[Item]) -> list[dict]:
@@ -53,16 +57,19 @@ def _item_lines(items: Sequence[Item]) -> list[dict]:
     return lines
 
 
-def mail_holds(session: Session, items: Sequence[Item], *, first_hit_id: int, now: datetime):
+def mail_holds(
+    session: Session, items: Sequence[Item], *, first_hit_id: int, now: datetime
+) -> None:
     """Tell each dealer whose items went on police hold in this transaction: one mail per
     account of the dealer listing all of them. The dedupe key names the transaction's first
     new hit, so the same holds are never mailed twice."""
     by_dealer: dict[int, list[Item]] = {}
     for item in items:
         by_dealer.setdefault(item.dealer_id, []).append(item)
+    accounts = _dealer_accounts(session, by_dealer)
     for dealer_id, held in sorted(by_dealer.items()):
         lines = _item_lines(held)
-        for user in _dealer_accounts(session, dealer_id):
+        for user in accounts[dealer_id]:
             queue_mail(
                 session,
                 to=user.email,
@@ -74,12 +81,14 @@ def mail_holds(session: Session, items: Sequence[Item], *, first_hit_id: int, no
             )
 
 
-def mail_decision(session: Session, item: Item, decision: str, *, decision_id: int, now):
+def mail_decision(
+    session: Session, item: Item, decision: str, *, decision_id: int, now: datetime
+) -> None:
     """Tell the item's dealer that the police released or seized it (without the police's
     note, which may speak of the theft). ``decision_id`` (the decision's audit entry) keys
     the mail: an item may be held and released more than once."""
     lines = _item_lines([item])
-    for user in _dealer_accounts(session, item.dealer_id):
+    for user in _dealer_accounts(session, [item.dealer_id])[item.dealer_id]:
         queue_mail(
             session,
             to=user.email,
