@@ -37,19 +37,32 @@ def _dealer_accounts(session: Session, dealer_ids) -> dict[int, list[User]]:
     return accounts
 
 
+_SHOWN = ("category", "brand", "model", "description", "imei", "serial_number", "frame_number")
+
+
+def _as_the_entry_says_now(item: Item) -> dict:
+    """The item's fields as the dealer typed them, with the entry's corrections applied (a
+    corrected identifier is often the one that matched)."""
+    values = {name: getattr(item, name) for name in _SHOWN}
+    for correction in item.purchase.corrections:
+        for change in correction.changes.get("items", []):
+            if change.get("id") == item.id:
+                values.update({k: v for k, v in change.items() if k in values})
+    return values
+
+
 def _item_lines(items: Sequence[Item]) -> list[dict]:
     """What a mail says of each item: its entry, what it is, its identifiers, its page."""
     lines = []
     for item in sorted(items, key=lambda item: (item.purchase.sequence_number, item.position)):
-        what = " ".join(part for part in (item.brand, item.model, item.description) if part)
+        values = _as_the_entry_says_now(item)
+        what = " ".join(values[name] for name in ("brand", "model", "description") if values[name])
         lines.append(
             {
                 "sequence_number": item.purchase.sequence_number,
-                "what": what or item.category,
+                "what": what or values["category"],
                 "identifiers": [
-                    (label, getattr(item, name))
-                    for name, label in IDENTIFIER_LABELS
-                    if getattr(item, name)
+                    (label, values[name]) for name, label in IDENTIFIER_LABELS if values[name]
                 ],
                 "link": external_url("purchases_web.purchase_detail", purchase_id=item.purchase_id),
             }

@@ -131,6 +131,25 @@ def test_a_police_batch_mails_each_dealer_once_listing_its_held_items(
     assert len(mail_catcher.mails) == 2
 
 
+def test_a_correction_that_makes_a_hit_mails_the_identifier_as_corrected(
+    api, make, session, mail_catcher, app
+):
+    api.post("/api/v1/stolen", _report("PL-1", IMEI_1), as_="police")
+    boss = make.user("dealer", email="baas@winkel.nl")
+    entry = register(api, boss, purchase(items=[phone(IMEI_2)]))
+    assert _new_mails(app, mail_catcher) == 0
+    item_id = entry["items"][0]["id"]
+    correction = {"reason": "typefout", "changes": {"items": [{"id": item_id, "imei": IMEI_1}]}}
+
+    answer = api.post(f"/api/v1/purchases/{entry['id']}/corrections", correction, as_=boss)
+
+    assert answer.status_code == 201, answer.json
+    assert _new_mails(app, mail_catcher) == 1
+    [mail] = mail_catcher.mails_to("baas@winkel.nl")
+    assert f"IMEI {IMEI_1}" in mail.text and IMEI_2 not in mail.text
+    _assert_tells_nothing_of_the_report(mail)
+
+
 def test_an_item_already_on_hold_is_not_mailed_again_for_a_second_report(
     api, make, session, clock, mail_catcher, app
 ):
