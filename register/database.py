@@ -12,9 +12,12 @@ _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _may_write() -> bool:
-    """Whether this request's transaction may write: any method but a read, and a read that
-    states a ``purpose`` (a police or inspector's read, which writes the audit log)."""
-    return request.method not in _READ_METHODS or "purpose" in request.args
+    """Whether this request's transaction may write: any method but a read, a read that
+    states a ``purpose`` (a police or inspector's read, which writes the audit log), and a
+    read that records its API token's last use (``accounts.tokens.use_due``)."""
+    from .accounts.tokens import use_due
+
+    return request.method not in _READ_METHODS or "purpose" in request.args or use_due()
 
 
 def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True) -> None:

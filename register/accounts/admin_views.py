@@ -23,12 +23,15 @@ from .audit import record_access
 from .authz import web_role_required
 from .management import (
     FieldError,
+    NotInvited,
     OutOfScope,
     account_in_scope,
     accounts_in_scope,
+    awaiting_password,
     change_role,
     deactivate,
     invite,
+    invite_again,
 )
 from .models import ROLE_VALUES, AuditEntry, User
 
@@ -95,7 +98,11 @@ def staff():
         return redirect(url_for("admin.staff"))
     accounts = db.session.scalars(accounts_in_scope(g.principal)).all()
     return render_template(
-        "accounts/staff.html", form=form, accounts=accounts, confirm_form=ConfirmForm()
+        "accounts/staff.html",
+        form=form,
+        accounts=accounts,
+        invited=awaiting_password(db.session, accounts),
+        confirm_form=ConfirmForm(),
     ), (422 if form.errors else 200)
 
 
@@ -113,6 +120,24 @@ def deactivate_account(account_id: int):
         flash(str(exc), "error")
     else:
         flash(_("%(email)s is deactivated.", email=account.email), "success")
+    return redirect((request.form.get("back") == "admin" and url_for("admin.admin")) or
+                    url_for("admin.staff"))  # fmt: skip
+
+
+@bp.route("/accounts/<int:account_id>/invitation", methods=["POST"])
+@web_role_required("admin", "municipality", "dealer")
+def invite_account_again(account_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    account = account_in_scope(db.session, g.principal, account_id)
+    if account is None:
+        abort(404)
+    try:
+        invite_again(db.session, g.principal, account, now=utcnow())
+    except NotInvited:
+        flash(_("%(email)s is not waiting for an invitation.", email=account.email), "error")
+    else:
+        flash(_("The invitation is on its way to %(email)s.", email=account.email), "success")
     return redirect((request.form.get("back") == "admin" and url_for("admin.admin")) or
                     url_for("admin.staff"))  # fmt: skip
 
@@ -158,10 +183,12 @@ def _admin_page(invite_form, municipality_form, status=200):
     emails = dict(db.session.execute(
         select(User.id, User.email).where(User.id.in_({e.user_id for e in audit["items"]}))
     ).all())  # fmt: skip
+    accounts = db.session.scalars(accounts_in_scope(g.principal)).all()
     return render_template(
         "accounts/admin.html",
         municipalities=db.session.scalars(select(Municipality).order_by(Municipality.code)).all(),
-        accounts=db.session.scalars(accounts_in_scope(g.principal)).all(),
+        accounts=accounts,
+        invited=awaiting_password(db.session, accounts),
         invite_form=invite_form,
         municipality_form=municipality_form,
         confirm_form=ConfirmForm(),

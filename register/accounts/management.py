@@ -10,14 +10,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, select, true, update
 from sqlalchemy.orm import Session
 
 from ..dealers.models import Dealer, Municipality
 from .audit import record_access
 from .authz import Principal
 from .links import mail_invitation
-from .models import Role, User
+from .models import OneTimeLink, Role, User
 from .service import AccountError, create_user, revoke_tokens
 from .sessions import end_sessions
 
@@ -139,6 +139,55 @@ def invite(
         details={"email": user.email, "role": role},
     )
     return user
+
+
+def awaiting_password(session: Session, accounts) -> set[int]:
+    """The ids of those of ``accounts`` that were invited and have not set a password yet:
+    none of their invitation or reset links was used (an invited account's password is
+    random until then, so this is the only sign)."""
+    ids = [account.id for account in accounts]
+    if not ids:
+        return set()
+    links = select(OneTimeLink.user_id).where(OneTimeLink.user_id.in_(ids))
+    invited = session.scalars(links.where(OneTimeLink.purpose == "invitation")).all()
+    with_password = session.scalars(
+        links.where(
+            OneTimeLink.purpose.in_(("invitation", "password_reset")),
+            OneTimeLink.used_at.is_not(None),
+        )
+    ).all()
+    return set(invited) - set(with_password)
+
+
+class NotInvited(AccountError):
+    """Only an active account that still awaits its password can be invited again."""
+
+
+def invite_again(session: Session, principal: Principal, account: User, *, now: datetime):
+    """Mail an invited account a new link to set its password (its earlier links stop
+    working), for a link that expired or a mail that went astray (flushes, never commits)."""
+    if not account.is_active_account or account.id not in awaiting_password(session, [account]):
+        raise NotInvited("This account is not waiting for its invitation.")
+    session.execute(
+        update(OneTimeLink)
+        .where(
+            OneTimeLink.user_id == account.id,
+            OneTimeLink.purpose == "invitation",
+            OneTimeLink.expires_at > now,
+        )
+        .values(expires_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    link = mail_invitation(session, account, now=now)
+    record_access(
+        session,
+        user_id=principal.user_id,
+        action="account.invite_again",
+        record_type="user",
+        record_id=account.id,
+        details={"email": account.email},
+    )
+    return link
 
 
 def deactivate(session: Session, principal: Principal, account: User, *, now: datetime) -> None:

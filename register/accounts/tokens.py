@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+from flask import after_this_request, g, request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..clock import utcnow
 from .models import ApiToken
 from .service import _hash_token, issue_token
 
@@ -51,22 +53,42 @@ def revoke_own_token(session: Session, user_id: int, token_id: int, *, now: date
     return True
 
 
+def _bearer_hash() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return _hash_token(token.strip())
+
+
+def use_due() -> bool:
+    """Whether this request is to record its bearer token's last use: it has one, and this
+    process has not written that token's use in the last ``LAST_USE_GRANULARITY``.
+
+    Decided once per request and kept, so that the database layer, which asks when the
+    request's transaction begins (on SQLite a read that will write takes the write lock
+    then: ``database.configure_sqlite``), and ``note_use`` agree."""
+    if "token_use_due" not in g:
+        token_hash, now = _bearer_hash(), utcnow()
+        with _touched_lock:
+            last = None if token_hash is None else _touched.get(token_hash)
+        g.token_use_due = token_hash is not None and (
+            last is None or abs(now - last) >= LAST_USE_GRANULARITY
+        )
+    return g.token_use_due
+
+
 def note_use(session: Session, token: str, *, now: datetime) -> None:
-    """Record at the end of this request that ``token`` was used now, in the request's own
-    transaction (at most once per ``LAST_USE_GRANULARITY`` per process).
+    """Record at the end of this request that ``token`` (its bearer token) was used now, in
+    the request's own transaction, when ``use_due``: at most once per
+    ``LAST_USE_GRANULARITY`` per process, so that a busy till does not turn every read into
+    a write.
 
-    Written only for answers below 400 (others roll back), and on SQLite only by requests
-    that write anyway: there an UPDATE takes the database's single write lock, and a read
-    must never wait for it."""
-    from flask import after_this_request, request
-
+    Written only for answers below 400 (others roll back). Reads write it too: on SQLite
+    such a read began its transaction with the write lock, as one that states a purpose
+    does, so the UPDATE never finds the database changed under its snapshot."""
     token_hash = _hash_token(token)
-    if session.get_bind().dialect.name == "sqlite" and request.method in ("GET", "HEAD"):
+    if token_hash != _bearer_hash() or not use_due():
         return
-    with _touched_lock:
-        last = _touched.get(token_hash)
-        if last is not None and abs(now - last) < LAST_USE_GRANULARITY:
-            return
 
     @after_this_request
     def _write(response):

@@ -42,6 +42,7 @@ from ..purchases.models import (
     Purchase,
 )
 from .models import Hit, ItemIdentifierKey
+from .notices import mail_holds
 from .payload import hit_event_payload
 
 log = logging.getLogger(__name__)
@@ -303,8 +304,9 @@ def record_hits(
     session: Session, found: Sequence[tuple[Item, Match]], *, trigger: str, now: datetime
 ) -> list[Hit]:
     """Record the hit of every (item, match) with all it sets in motion: the ``Hit``, the
-    item on police hold, a ``hit.created`` event in the outbox for the police and an
-    inspection task for the dealer's municipality (flushes, never commits). Idempotent: a
+    item on police hold, a ``hit.created`` event in the outbox for the police, an
+    inspection task for the dealer's municipality and, for the items it put on hold, one
+    mail to each account of their dealer (flushes, never commits). Idempotent: a
     pair that has its hit already keeps it. The hits in the order of ``found``; each item's
     ``purchase`` with its dealer and seller is what the event's payload reads."""
     if not found:
@@ -339,12 +341,16 @@ def record_hits(
     ledger.record_holds(
         session, list({item.id: item for _, item, _ in new if item.status in _HOLDABLE}.values())
     )
+    held: set[int] = set()  # the items this transaction put on hold
     for chunk in _chunks(sorted({item.id for _, item, _ in new})):
-        session.execute(
-            update(Item)
-            .where(Item.id.in_(chunk), Item.status.in_(_HOLDABLE))
-            .values(status=ItemStatus.POLICE_HOLD.value)
-            .execution_options(synchronize_session="fetch")
+        held.update(
+            session.scalars(
+                update(Item)
+                .where(Item.id.in_(chunk), Item.status.in_(_HOLDABLE))
+                .values(status=ItemStatus.POLICE_HOLD.value)
+                .returning(Item.id)
+                .execution_options(synchronize_session="fetch")
+            )
         )
     for hit, item, match in new:
         dedupe_key = f"hit:{hit.id}"
@@ -377,5 +383,12 @@ def record_hits(
     ledger.record_new_hits(
         session, [{name: getattr(hit, name) for name in ledger.HIT_FIELDS} for hit, _, _ in new]
     )
+    if held:
+        mail_holds(
+            session,
+            list({item.id: item for _, item, _ in new if item.id in held}.values()),
+            first_hit_id=min(hit.id for hit, _, _ in new),
+            now=now,
+        )
     session.flush()
     return [hits[(item.id, match.report_id)] for item, match in found]

@@ -9,6 +9,9 @@ from register.accounts.audit import record_access
 from register.accounts.models import User
 from register.dealers.models import Municipality
 from tests.factories import PASSWORD
+from tests.mailcatcher import deliver_mail
+
+from .test_invitations import link_in
 
 
 @pytest.fixture
@@ -96,3 +99,60 @@ def test_a_dealer_invites_and_deactivates_its_own_staff_only(client, make, sessi
     assert session.get(User, stranger.id).is_active_account is True
     invited = session.scalar(select(User).where(User.email == "nieuw@shop.nl"))
     assert invited.dealer_id == shop.id
+
+
+def _status_of(html: str, email: str) -> str:
+    row = html.split(f'<td data-label="E-mailadres">{email}</td>')[1].split("</tr>")[0]
+    cell = row.split('<td data-label="Status">')[1].split("</td>")[0]
+    return cell.split("<form")[0].strip()
+
+
+def test_an_invited_account_shows_as_invited_until_its_password_is_set_and_can_be_invited_again(
+    app, client, make, session, mail_catcher
+):
+    shop = make.dealer()
+    boss = make.user("dealer", dealer=shop, email="baas@shop.nl")
+    stranger = make.user("dealer", email="vreemde@ander.nl")
+    sign_in(client, boss)
+    client.post("/staff", data={"email": "nieuw@shop.nl", "role": "dealer"})
+    invited = session.scalar(select(User).where(User.email == "nieuw@shop.nl"))
+    html = client.get("/staff").get_data(as_text=True)
+    assert _status_of(html, "nieuw@shop.nl") == "uitgenodigd"
+    assert _status_of(html, "baas@shop.nl") == "actief"
+    assert f"/accounts/{invited.id}/invitation" in html
+    assert f"/accounts/{boss.id}/invitation" not in html
+    deliver_mail(app)
+    [first] = mail_catcher.mails_to("nieuw@shop.nl")
+
+    assert client.post(f"/accounts/{stranger.id}/invitation").status_code == 404
+    assert client.post(f"/accounts/{invited.id}/invitation").status_code == 302
+    deliver_mail(app)
+    first_link, second = link_in(first), mail_catcher.mails_to("nieuw@shop.nl")[1]
+    assert second.subject == "Uw account bij het Digitaal Opkopers Register"
+    assert client.get(first_link).status_code == 404  # the earlier link stopped working
+
+    other = app.test_client()
+    form = {"password": "een-nieuw-wachtwoord", "confirm": "een-nieuw-wachtwoord"}
+    assert other.post(link_in(second), data=form).status_code == 302
+    html = client.get("/staff").get_data(as_text=True)
+    assert _status_of(html, "nieuw@shop.nl") == "actief"
+    assert f"/accounts/{invited.id}/invitation" not in html
+    assert client.post(f"/accounts/{invited.id}/invitation").status_code == 302  # refused
+    deliver_mail(app)
+    assert len(mail_catcher.mails_to("nieuw@shop.nl")) == 2
+
+    client.post(f"/accounts/{invited.id}/deactivate")
+    assert _status_of(client.get("/staff").get_data(as_text=True), "nieuw@shop.nl") == (
+        "gedeactiveerd"
+    )
+
+
+def test_the_admin_list_shows_invited_accounts(client, make, session, mail_catcher):
+    sign_in(client, make.user("admin", email="beheer@dor.nl"))
+    client.post("/admin/accounts", data={"email": "agent@politie.nl", "role": "police"})
+    html = client.get("/admin").get_data(as_text=True)
+    assert _status_of(html, "agent@politie.nl") == "uitgenodigd"
+    assert _status_of(html, "beheer@dor.nl") == "actief"
+    agent = session.scalar(select(User).where(User.email == "agent@politie.nl"))
+    response = client.post(f"/accounts/{agent.id}/invitation", data={"back": "admin"})
+    assert response.status_code == 302 and response.location.endswith("/admin")

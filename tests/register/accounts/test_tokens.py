@@ -24,10 +24,7 @@ def test_a_token_is_shown_once_works_lists_its_last_use_and_stops_when_revoked(
     assert "token" not in entry
 
     clock.advance(minutes=5)
-    # A request that writes records the last use (on SQLite reads do not: they would wait
-    # for its single write lock); here the token makes another.
-    made = client.post("/api/v1/tokens", json={"name": "tweede"}, headers=bearer)
-    assert made.status_code == 201
+    assert client.get("/api/v1/purchases", headers=bearer).status_code == 200  # a read
     listed = client.get("/api/v1/tokens", headers=bearer).json
     [entry] = [t for t in listed["items"] if t["id"] == created.json["id"]]
     assert entry["last_used_at"] == clock.now().isoformat()
@@ -36,6 +33,37 @@ def test_a_token_is_shown_once_works_lists_its_last_use_and_stops_when_revoked(
     assert client.get("/api/v1/purchases", headers=bearer).status_code == 401
     listed = api.get("/api/v1/tokens", as_=user).json
     assert created.json["id"] not in [t["id"] for t in listed["items"]]
+
+
+def test_a_read_with_a_token_shows_as_its_last_use_on_the_account_page_once_a_minute(
+    client, make, clock
+):
+    make.user("dealer", email="balie@winkel.nl")
+    client.post("/login", data={"email": "balie@winkel.nl", "password": PASSWORD})
+    page = client.post("/account/tokens", data={"name": "kassa 3"}).get_data(as_text=True)
+    token = page.split('<code id="new-token">')[1].split("</code>")[0]
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def last_use() -> str:
+        html = client.get("/account").get_data(as_text=True)
+        row = html.split("kassa 3</td>")[1].split("</tr>")[0]
+        return row.split('data-label="Laatst gebruikt">')[1].split("</td>")[0]
+
+    assert last_use() == "nooit"
+    clock.advance(minutes=3)  # 09:03 UTC
+    assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
+    assert last_use() == "2026-11-27 09:03"
+
+    clock.advance(seconds=40)  # within the minute: the read writes nothing
+    assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
+    clock.advance(seconds=40)
+    assert last_use() == "2026-11-27 09:03"
+    assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
+    assert last_use() == "2026-11-27 09:04"
+
+    clock.advance(minutes=5)  # a refused read is not a use
+    assert client.get("/api/v1/purchases/999999", headers=bearer).status_code == 404
+    assert last_use() == "2026-11-27 09:04"
 
 
 def test_another_users_token_is_404_and_keeps_working(api, make, client):

@@ -146,7 +146,7 @@ def test_a_stolen_item_registered_reaches_the_police_as_held_with_its_purchase(a
     body = register(api, user, purchase(items=[phone(IMEI_1), phone(IMEI_2)]))
     assert [i["status"] for i in body["items"]] == ["holding", "police_hold"]
     session.rollback()
-    [event] = session.scalars(select(OutboxEvent)).all()
+    [event] = session.scalars(select(OutboxEvent).where(OutboxEvent.type == "hit.created")).all()
     data = event.payload["data"]
     assert data["trigger"] == "registration"
     assert data["item"]["id"] == body["items"][1]["id"]
