@@ -124,9 +124,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.localize_callback = gettext  # its "Please log in to access this page."
     login_manager.user_loader(load_user)
     csrf.init_app(app)
-    from . import i18n
+    from . import i18n, webforms
 
     i18n.init_app(app)
+    webforms.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     api.init_app(app)

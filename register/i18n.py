@@ -33,6 +33,10 @@ LIBRARY_MESSAGES = (
     N_("Please log in to access this page."),  # Flask-Login, through localize_callback
 )
 
+# Values the pages translate as they are, ``_(current_user.role)``: listed so that they are in
+# the catalogue (and are not taken for obsolete entries).
+ROLE_NAMES = (N_("dealer"), N_("municipality"), N_("enforcement"), N_("police"), N_("admin"))
+
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from .extensions import talisman
 
-# Our pages load scripts and styles from our own origin only: no inline script, no CDN.
+# Our pages load scripts and styles from our own origin only: no inline script, no CDN. The
+# API docs too (register/templates/swagger_ui.html starts Swagger UI from a static file).
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "img-src": ["'self'", "data:"],
@@ -17,13 +16,6 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-
-# The interactive API docs (Swagger UI, served from our own origin) start with an inline
-# script and inline styles; that one page gets a policy that allows them.
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
-)
 
 
 def init_security(app) -> None:
@@ -37,12 +29,3 @@ def init_security(app) -> None:
         frame_options="DENY",
         x_content_type_options=True,
     )
-
-    def _docs_policy(response):
-        if request.path.rstrip("/") == "/api/v1/docs":
-            response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
-        return response
-
-    # After-request functions run last-registered first: put this one first in the list so
-    # that it runs after Talisman's, which would otherwise overwrite the docs' policy.
-    app.after_request_funcs.setdefault(None, []).insert(0, _docs_policy)

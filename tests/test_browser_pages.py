@@ -1,5 +1,10 @@
 """Every page of every role in a real browser: axe-core finds no WCAG 2.1 A/AA violation, in
-Dutch and English, at 1280 and 390 px, and at 390 px no page scrolls sideways.
+Dutch and English, at 1280 and 390 px; at 390 and 360 px no page scrolls sideways and every
+table stacks into labelled cards; no Dutch page shows an English source string; every title
+reads "<Page> - Digitaal Opkopers Register" (an en dash), after "Fout: " while a form has
+errors.
+
+With SCREENSHOTS_DIR set, the Dutch pages are also saved there as PNG files at each width.
 
 One app with the demo data serves the whole module (pages are only read here); CSRF is on, as
 in production. axe-core comes from tests/axe (npm ci, pinned), injected into each page.
@@ -77,6 +82,7 @@ PAGES = [
     (None, "/password/reset/{reset_token}", "password.reset"),
     ("dealer@demo.nl", "/purchases", "purchases_web.register_list"),
     ("dealer@demo.nl", "/purchases/new", "purchases_web.new_purchase"),
+    ("kringloop@demo.nl", "/purchases/new", "purchases_web.new_purchase"),  # with donations
     ("dealer@demo.nl", "/purchases/{purchase}", "purchases_web.purchase_detail"),
     ("dealer@demo.nl", "/items/{item}", "purchases_web.item_detail"),
     ("dealer@demo.nl", "/purchases/import", "imports_web.upload"),
@@ -87,6 +93,7 @@ PAGES = [
     ("dealer@demo.nl", "/meldplicht", "dealers_web.meldplicht"),
     ("dealer@demo.nl", "/meldplicht/new", "dealers_web.new_report"),
     ("dealer@demo.nl", "/dashboard", "reports_web.dashboard"),
+    ("gemeente@demo.nl", "/meldplicht", "dealers_web.meldplicht"),  # the review queue
     ("gemeente@demo.nl", "/meldplicht/{report}", "dealers_web.report_detail"),
     ("gemeente@demo.nl", "/municipality/rules", "municipal_rules_web.rules_page"),
     ("boa@demo.nl", "/inspections", "inspections_web.queue"),
@@ -129,7 +136,9 @@ ERROR_STATES = [
     ("admin@demo.nl", "/admin", None, "#invite button[type=submit]"),
     ("gemeente@demo.nl", "/municipality/rules", "#holding_period", "main button.primary"),
     ("politie@demo.nl", "/search", {"#q": "fiets"}, "main button.primary"),  # no purpose
+    ("dealer@demo.nl", "/purchases/import", None, "main form.card button[type=submit]"),
 ]
+TITLE = re.compile(r"^(Fout: )?[A-Z0-9][^\u2013]* \u2013 Digitaal Opkopers Register$")
 
 
 @pytest.fixture(scope="module")
@@ -302,20 +311,74 @@ def test_every_page_passes_axe_and_fits_the_screen(demo_server, contexts, locale
             )
             if scroll > inner:
                 problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
-        if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
-            name = f"{(who or 'public').split('@')[0]}{path.replace('/', '_') or '_home'}-{width}"
-            page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
         if problems:
             failures[f"{who or 'public'} {path}"] = problems
     assert not failures, json.dumps(failures, indent=1)
 
 
-def english_source_strings() -> set[str]:
-    """Marked English texts of a few words whose Dutch translation differs: none may show."""
+def _screenshot(page, who, path: str, width: int, prefix: str = "") -> None:
+    """With SCREENSHOTS_DIR set, the page as PNG: ``<prefix><user><path>-<width>.png``."""
+    directory = os.environ.get("SCREENSHOTS_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        name = f"{prefix}{(who or 'public').split('@')[0]}{path.replace('/', '_') or '_home'}"
+        page.screenshot(path=f"{directory}/{name[:120]}-{width}.png", full_page=True)
+
+
+# Tables whose cells lack their column's label once stacked: a cell needs a data-label unless
+# it spans columns (a "nothing here" row), its column's heading is hidden (buttons), or the
+# table has no column headings (each row is headed by its own th).
+UNLABELLED_CELLS = """() => [...document.querySelectorAll('table')].flatMap(table => {
+  const headings = [...table.querySelectorAll('thead th')];
+  if (!headings.length) return [];
+  return [...table.querySelectorAll('tbody td')].filter(td => {
+    if (td.dataset.label || td.colSpan > 1) return false;
+    const heading = headings[td.cellIndex];
+    return heading && [...heading.childNodes].some(node => node.textContent.trim() &&
+      !(node.nodeType === 1 && node.classList.contains('visually-hidden')));
+  }).map(td => (table.className || 'table') + ': ' + td.innerText.trim().slice(0, 40));
+})"""
+
+
+@pytest.mark.parametrize("width", (390, 360))
+def test_every_page_fits_a_phone_and_its_tables_stack_into_labelled_cards(
+    demo_server, contexts, width
+):
+    failures = {}
+    for who, template, _endpoint in PAGES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, "nl", width)
+        response = page.goto(demo_server.url + path)
+        assert response.status < 400, f"{who} {path}: {response.status}"
+        problems = []
+        scroll, inner = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        if scroll > inner:
+            problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
+        unstacked = page.evaluate(
+            "() => [...document.querySelectorAll('tbody tr')]"
+            ".filter(tr => getComputedStyle(tr).display !== 'block').length"
+        )
+        if unstacked:
+            problems.append({"id": "table-not-stacked", "rows": unstacked})
+        unlabelled = page.evaluate(UNLABELLED_CELLS)
+        if unlabelled:
+            problems.append({"id": "cells-without-label", "cells": unlabelled[:5]})
+        _screenshot(page, who, path, width)
+        if problems:
+            failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
+
+
+def english_source_strings() -> re.Pattern:
+    """Marked English texts whose Dutch translation differs, as one pattern: none may show
+    on a Dutch page. Texts of a few words; and single lowercase words (the codes a page
+    might show untranslated: "dealer", "holding") that no Dutch translation uses."""
     from babel.support import Translations
 
     from register.i18n import translation_directories
-    from tests.test_catalogues import extracted
+    from tests.test_catalogues import dutch_catalogue_entries, extracted
 
     dutch = Translations()
     for directory in translation_directories():
@@ -323,13 +386,78 @@ def english_source_strings() -> set[str]:
     fragments = {
         msgid.split("%(")[0].strip() for msgid in extracted() if dutch.gettext(msgid) != msgid
     }
-    return {text for text in fragments if " " in text and len(text) >= 12}
+    phrases = {text for text in fragments if " " in text and len(text) >= 12}
+    dutch_words = {
+        word
+        for _path, catalogue in dutch_catalogue_entries()
+        for message in catalogue
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+        for word in re.findall(r"[\w-]+", string or "")
+    }
+    words = {
+        text
+        for text in fragments
+        if re.fullmatch(r"[a-z][a-z_]{2,}", text) and text not in dutch_words
+    }
+    alternatives = "|".join(re.escape(text) for text in sorted(phrases | words, key=len)[::-1])
+    # Whole words only, and not a part of an e-mail address, a code or a file name.
+    return re.compile(rf"(?<![\w@.-])(?:{alternatives})(?![\w@-]|\.\w)")
+
+
+# The text a reader sees, without code (CSV columns, event types) and without the parts in
+# another language (the "English" language switch).
+READABLE_TEXT = r"""() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [document.title];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('code, kbd, samp, script, style, [lang]:not(html)')) continue;
+    if (!parent.checkVisibility()) continue;
+    texts.push(node.textContent);
+  }
+  return texts.join('\n');
+}"""
+
+
+def _english_shown(page, english: re.Pattern) -> list[str]:
+    return sorted(set(english.findall(page.evaluate(READABLE_TEXT))))
+
+
+def test_every_page_is_all_dutch_and_titled_as_the_others(demo_server, contexts):
+    english = english_source_strings()
+    failures = {}
+    for who, template, _endpoint in PAGES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, "nl", 1280)
+        response = page.goto(demo_server.url + path)
+        assert response.status < 400, f"{who} {path}: {response.status}"
+        problems = []
+        shown = _english_shown(page, english)
+        if shown:
+            problems.append({"id": "english-on-a-dutch-page", "texts": shown})
+        if not TITLE.match(page.title()) or page.title().startswith("Fout: "):
+            problems.append({"id": "title", "title": page.title()})
+        headings = page.locator("h1").all_inner_texts()
+        if len(headings) != 1 or not headings[0][:1].isupper():
+            problems.append({"id": "h1", "h1": headings})
+        _screenshot(page, who, path, 1280)
+        if problems:
+            failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
+
+
+# Each entry of an error summary names its field before the message, and links to it.
+SUMMARY_ENTRIES = """() => [...document.querySelectorAll('.error-summary li')].map(li => {
+  const link = li.querySelector('a');
+  const target = link && document.getElementById(link.getAttribute('href').slice(1));
+  return {text: li.innerText.trim(), link: !!link, target: !!target};
+})"""
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_forms_error_state_passes_axe_and_is_all_dutch(demo_server, contexts, locale, width):
-    english = english_source_strings() if locale == "nl" else set()
+    english = english_source_strings() if locale == "nl" else None
     failures = {}
     for who, template, to_open, submit in ERROR_STATES:
         path = template.format(**demo_server.ids)
@@ -346,21 +474,52 @@ def test_every_forms_error_state_passes_axe_and_is_all_dutch(demo_server, contex
         with page.expect_navigation():
             page.click(submit)
         problems = _axe_violations(page)
-        body = page.locator("body").inner_text()
-        if page.locator(".error-summary, .error").count() == 0:
-            problems.append({"id": "no-error-shown"})
-        shown_english = sorted(text for text in english if text in body)
-        if shown_english:
-            problems.append({"id": "english-on-a-dutch-page", "texts": shown_english})
+        entries = page.evaluate(SUMMARY_ENTRIES)
+        if not entries:
+            problems.append({"id": "no-error-summary"})
+        unnamed = [e for e in entries if not (e["link"] and e["target"] and ": " in e["text"])]
+        if unnamed:
+            problems.append({"id": "summary-entry-names-no-field", "entries": unnamed})
+        if english is not None:
+            shown = _english_shown(page, english)
+            if shown:
+                problems.append({"id": "english-on-a-dutch-page", "texts": shown})
+            if not (TITLE.match(page.title()) and page.title().startswith("Fout: ")):
+                problems.append({"id": "title", "title": page.title()})
         if width <= 400:
             scroll, inner = page.evaluate(
                 "() => [document.documentElement.scrollWidth, window.innerWidth]"
             )
             if scroll > inner:
                 problems.append({"id": "scrolls-sideways", "scrollWidth": scroll, "inner": inner})
-        if os.environ.get("SCREENSHOTS_DIR") and locale == "nl":
-            name = f"error-{(who or 'public').split('@')[0]}{path.replace('/', '_')}-{width}"
-            page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
+        if locale == "nl":
+            _screenshot(page, who, path, width, prefix="error-")
         if problems:
             failures[f"{who or 'public'} {path}"] = problems
     assert not failures, json.dumps(failures, indent=1)
+
+
+def test_the_api_docs_render_their_operations_under_the_strict_csp(browser, demo_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # the CSP applies
+    page = context.new_page()
+    refused = []
+
+    def note_refusal(message):
+        if "Refused" in message.text:
+            refused.append(message.text)
+
+    page.on("console", note_refusal)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " event => console.error('Refused: ' + event.violatedDirective))"
+    )
+    try:
+        response = page.goto(demo_server.url + "/api/v1/docs")
+        csp = response.headers["content-security-policy"]
+        assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+        page.wait_for_selector(".opblock", timeout=15_000)
+        assert page.locator(".opblock").count() > 20  # the API's operations, listed
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/purchases").count() > 0
+        assert not refused, refused
+    finally:
+        context.close()

@@ -122,9 +122,8 @@ def test_the_municipality_rejects_a_report_only_with_a_reason_and_after_confirmi
     card = page.locator(f"#report-{report_id}")
     with page.expect_navigation():
         card.locator("button[value=rejected]").click()
-    assert (
-        "Geef aan waarom de melding wordt afgewezen." in page.locator(".error-summary").inner_text()
-    )
+    summary = page.locator(".error-summary").inner_text()
+    assert "Reden: geef aan waarom de melding wordt afgewezen." in summary
     page.fill(f"#reason-{report_id}", "KvK-nummer hoort bij een ander bedrijf")
     submit(page, "main button[value=rejected]")
     assert page.locator("h1").inner_text() == "Besluit bevestigen"
@@ -190,7 +189,7 @@ def test_the_police_seize_one_held_item_and_release_another_each_with_a_note(
         page.goto(f"{live_server.url}/hits/items/{item_id}/decision")
         page.check(f"#decision-{choice}")
         submit(page)  # no note yet: nothing is decided
-        assert "Schrijf een notitie" in page.locator(".error-summary").inner_text()
+        assert "Notitie: schrijf een notitie" in page.locator(".error-summary").inner_text()
         assert page.is_checked(f"#decision-{choice}")
         page.fill("#note", note)
         submit(page)

@@ -93,7 +93,7 @@ def seed(session, *, now, context) -> None:
         session,
         change,
         decision="rejected",
-        reason="Contact person missing a phone number",
+        reason="Telefoonnummer van de contactpersoon ontbreekt",
         now=now - timedelta(days=38),
     )
     session.flush()

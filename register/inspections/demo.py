@@ -20,7 +20,7 @@ def seed(session, *, now, context) -> None:
         inspected_at=now - timedelta(days=60),
         checks=clean,
         outcome="compliant",
-        findings="Register complete; holding period respected.",
+        findings="Register volledig; bewaartermijn nageleefd.",
     )
     log_inspection(
         session,
@@ -29,7 +29,7 @@ def seed(session, *, now, context) -> None:
         inspected_at=now - timedelta(days=12),
         checks={**clean, "entries_complete": False},
         outcome="warning",
-        findings="Three donated bicycles registered without frame number.",
+        findings="Drie geschonken fietsen zonder framenummer ingeschreven.",
         follow_up_days=28,
     )
     log_inspection(
@@ -39,7 +39,7 @@ def seed(session, *, now, context) -> None:
         inspected_at=now - timedelta(days=5),
         checks={**clean, "register_kept": False, "stock_matches_register": False},
         outcome="official_report",
-        findings="No register kept for gold bought over the counter.",
+        findings="Geen register bijgehouden voor goud dat aan de balie is gekocht.",
     )
     open_task(
         session,

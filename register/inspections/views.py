@@ -140,6 +140,8 @@ def new_inspection():
             )
         except ValidationError as exc:
             errors.update(translated_errors(flatten_errors(exc.messages)))
+            if dealer is None:
+                errors["dealer_id"] = [_("Choose the dealer you inspected.")]
         except InspectionError as exc:
             errors[exc.field or "_schema"] = [exception_text(exc)]
         except TaskConflict as exc:

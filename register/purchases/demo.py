@@ -58,7 +58,7 @@ def seed(session: Session, *, now, context: dict) -> None:
             "items": [
                 {"category": "bicycle", "brand": "Gazelle", "model": "Orange C7",
                  "frame_number": "GZ1234567", "price_cents": 15000,
-                 "description": "blue, child seat"},
+                 "description": "blauw, kinderzitje"},
                 {"category": "phone", "brand": "Samsung", "model": "Galaxy S21",
                  "imei": "490154203237518", "price_cents": 18000},
             ],
@@ -76,8 +76,8 @@ def seed(session: Session, *, now, context: dict) -> None:
         session,
         old,
         {
-            "reason": "description incomplete",
-            "changes": {"items": [{"id": old.items[1].id, "description": "black, 128 GB"}]},
+            "reason": "omschrijving onvolledig",
+            "changes": {"items": [{"id": old.items[1].id, "description": "zwart, 128 GB"}]},
         },
         now=now - timedelta(days=19),
     )
@@ -90,7 +90,7 @@ def seed(session: Session, *, now, context: dict) -> None:
             "items": [
                 {"category": "phone", "brand": "Apple", "model": "iPhone 13",
                  "imei": _stolen_imei(), "price_cents": 25000,
-                 "description": "black, cracked screen"},
+                 "description": "zwart, barst in het scherm"},
                 {"category": "laptop", "brand": "Lenovo", "model": "ThinkPad T14",
                  "serial_number": "PF-2X8KQ1", "price_cents": 30000},
             ],
@@ -104,7 +104,7 @@ def seed(session: Session, *, now, context: dict) -> None:
             "acquired_at": at(8),
             "seller": jan,
             "items": [{"category": "watch", "brand": "Seiko", "model": "5", "price_cents": 4000,
-                       "description": "steel band, engraved 'voor Anna'"}],
+                       "description": "stalen band, gegraveerd 'voor Anna'"}],
         },
         now=now - timedelta(days=4),
     )  # fmt: skip
@@ -116,7 +116,7 @@ def seed(session: Session, *, now, context: dict) -> None:
             "acquisition_type": "donation",
             "items": [
                 {"category": "bicycle", "brand": "Batavus", "frame_number": "BA-778812",
-                 "description": "red ladies' bike"},
+                 "description": "rode damesfiets"},
                 {"category": "tablet", "brand": "Apple", "model": "iPad",
                  "serial_number": "DMPQ2LL/A-77"},
             ],

@@ -23,10 +23,13 @@ class Message(str):
 
 
 def translate(message) -> str:
-    """The message in the current locale."""
+    """The message in the current locale. Marshmallow's "Must be one of: a, b." lists the
+    API's codes; a page asks to choose among the options it shows instead."""
     if isinstance(message, Message):
         translated = gettext(message.template)
         return translated % message.params if message.params else translated
+    if str(message).startswith("Must be one of: "):
+        return gettext(CHOOSE_AN_OPTION)
     return gettext(str(message))
 
 
@@ -48,5 +51,6 @@ MARSHMALLOW_MESSAGES = (
     N_("Not a valid list."),
 )
 
+CHOOSE_AN_OPTION = N_("Choose one of the options.")
 REQUIRED = N_("This field is required.")
 REQUIRED_MESSAGES = {"required": REQUIRED, "null": REQUIRED}

@@ -68,7 +68,10 @@ def test_a_failed_job_lists_its_bad_rows_in_english_too(client, make, app):
     html = response.get_data(as_text=True)
     assert "<title>Error: " in html
     assert "Nothing was stored: 1 row(s) have errors." in html
-    assert "<td>5</td><td>price_cents</td><td>The price cannot be negative.</td>" in html
+    assert (
+        '<td data-label="Line">5</td><td data-label="Column"><code>price_cents</code></td>'
+        '<td data-label="Error">The price cannot be negative.</td>'
+    ) in html
 
 
 def test_another_dealer_cannot_see_an_import_page(client, make):
