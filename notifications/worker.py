@@ -423,7 +423,8 @@ def app_now(app) -> Callable[[], datetime]:
 
 
 class Worker:
-    """One worker process: a delivery loop, the sweeper and the housekeeping jobs."""
+    """One worker process: a delivery loop, its heartbeat, the sweeper and the housekeeping
+    jobs."""
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from ..purchases.messages import Message
 from ..timeutil import aware
 from .models import ROLE_VALUES, ApiToken, Role, User
 from .passwords import password_problem
+from .sessions import end_sessions
 
 TOKEN_PREFIX = "drt_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot
 # A valid hash to compare against when the email is unknown, so a failed login takes as long
@@ -52,8 +53,6 @@ def set_password(user: User, password: str) -> None:
     the account's web sessions, copied cookies included."""
     require_strong_password(password, email=user.email)
     user.password_hash = hash_password(password)
-    from .sessions import end_sessions
-
     end_sessions(user)
 
 
@@ -161,7 +160,5 @@ def revoke_tokens(session: Session, user: User, *, now: datetime) -> int:
     ).all()
     for token in tokens:
         token.revoked_at = now
-    from .sessions import end_sessions
-
     end_sessions(user)  # and its web sessions
     return len(tokens)
