@@ -32,7 +32,11 @@ def worker_command(once: bool):
     app = current_app._get_current_object()
     worker = Worker(app)
     if once:
-        attempted = worker.run_once()
+        worker.heartbeat()  # takes back what dead workers held, so it is delivered too
+        try:
+            attempted = worker.run_once()
+        finally:
+            worker.retire()
         click.echo(f"{attempted} delivery attempt(s)")
         return
     worker.run_forever()

@@ -89,3 +89,15 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[OutboxEvent] = relationship(back_populates="delivery_attempts")
+
+
+class NotificationWorker(Base):
+    """A running worker process: its claims name it (``claimed_by`` is ``"<id>#<n>"``), and
+    its heartbeat says it is alive. Claims of a worker whose heartbeat stopped, or whose row
+    is gone, are taken back by the others (``worker.reclaim_from_dead_workers``)."""
+
+    __tablename__ = "notification_workers"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

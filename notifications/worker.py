@@ -1,9 +1,13 @@
 """The notification worker: claim due events, deliver them, record the outcome, sweep.
 
 The row is the queue. A claim is its own short transaction, committed before any HTTP call,
-so a crash during delivery leaves a row ``in_flight`` with a claim time; the sweeper returns
-such rows to ``pending`` once they are older than the in-flight timeout (their worker died),
-and another worker delivers them again: at least once, never lost.
+so a crash during delivery leaves a row ``in_flight``, claimed by the dead worker's identity.
+Every worker has a row in ``notification_workers`` whose heartbeat it refreshes every few
+seconds; each worker's heartbeat job also takes back the claims of workers whose heartbeat
+stopped (or whose row is gone), as a lost attempt due again at once, and another worker
+delivers them again with the same webhook-id: at least once, never lost, within seconds.
+The sweeper keeps one case: a worker that still beats but holds a claim longer than the
+in-flight timeout (it could not record an outcome) has that claim returned to the queue.
 
 On PostgreSQL the claim selects due rows ``FOR UPDATE SKIP LOCKED``, so any number of workers
 share the queue without taking the same row. On SQLite the claim is one atomic
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .delivery import DeliveryResult, RetryPolicy, WebhookSender
@@ -37,6 +41,7 @@ from .models import (
     IN_FLIGHT,
     PENDING,
     DeliveryAttempt,
+    NotificationWorker,
     OutboxEvent,
 )
 from .outbox import IllegalTransition, aware, claimable_statuses, transition, transition_many
@@ -117,9 +122,11 @@ def _record_failure(
     *,
     now: datetime,
     policy: RetryPolicy,
+    retry_at: datetime | None = None,
 ) -> bool:
-    """Count a failed attempt on ``token``'s claim: retry later with backoff, or give up
-    once the whole retry window has passed. False when the claim is no longer the row's."""
+    """Count a failed attempt on ``token``'s claim: retry later with backoff (or at
+    ``retry_at``), or give up once the whole retry window has passed. False when the claim
+    is no longer the row's."""
     row = session.execute(
         select(
             OutboxEvent.status,
@@ -152,7 +159,7 @@ def _record_failure(
         now=now,
         from_statuses=(IN_FLIGHT,),
         claim=token,
-        next_attempt_at=now + policy.delay(attempts),
+        next_attempt_at=retry_at or now + policy.delay(attempts),
         **common,
     )
 
@@ -283,6 +290,86 @@ def sweep_stuck(
     return swept
 
 
+def claim_owner(token: str | None) -> str:
+    """The worker identity a claim token ``"<worker id>#<claim number>"`` names."""
+    return (token or "").rpartition("#")[0]
+
+
+def beat(session: Session, worker_id: str, *, now: datetime) -> None:
+    """Refresh ``worker_id``'s heartbeat, registering it when its row is missing (its first
+    beat, or after others took it for dead and removed it). Flushes; the caller commits."""
+    moved = session.execute(
+        update(NotificationWorker)
+        .where(NotificationWorker.id == worker_id)
+        .values(heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount == 0:
+        session.execute(
+            insert(NotificationWorker).values(id=worker_id, started_at=now, heartbeat_at=now)
+        )
+
+
+def retire(session: Session, worker_id: str) -> None:
+    """Remove a stopping worker's row (it handed back its claims)."""
+    session.execute(delete(NotificationWorker).where(NotificationWorker.id == worker_id))
+
+
+def reclaim_from_dead_workers(
+    session: Session,
+    *,
+    now: datetime,
+    dead_after: timedelta,
+    policy: RetryPolicy,
+    worker_id: str,
+    limit: int = 500,
+) -> int:
+    """Take back the claims of workers that are dead (no heartbeat for ``dead_after``, or
+    no row), each as a lost attempt due again at once; remove the dead workers' rows.
+
+    Each hand-back is ``_record_failure``'s compare-and-set on the claim token, so two
+    workers reclaiming at once hand an event back once, and an outcome the dead worker
+    recorded first wins. The retry is not delayed: the worker died, the receiver did not
+    refuse; the retry window still ends the retries of an event that kills its workers.
+    """
+    cutoff = now - dead_after
+    alive = set(
+        session.scalars(
+            select(NotificationWorker.id).where(NotificationWorker.heartbeat_at >= cutoff)
+        )
+    )
+    alive.add(worker_id)
+    in_flight = session.execute(
+        select(OutboxEvent.id, OutboxEvent.claimed_by, OutboxEvent.claimed_at)
+        .where(OutboxEvent.status == IN_FLIGHT)
+        .order_by(OutboxEvent.id)
+    ).all()
+    orphaned = [row for row in in_flight if claim_owner(row.claimed_by) not in alive][:limit]
+    reclaimed = 0
+    for event_id, claimed_by, claimed_at in orphaned:
+        error = f"worker {claim_owner(claimed_by) or claimed_by} stopped beating"
+        if _record_failure(
+            session, event_id, claimed_by, error, now=now, policy=policy, retry_at=now
+        ):
+            _add_attempt(
+                session,
+                event_id,
+                worker_id=worker_id,
+                started_at=aware(claimed_at),
+                outcome=ATTEMPT_LOST,
+                error=error,
+            )
+            log.warning("reclaimed event %s: %s", event_id, error, extra={"event_id": event_id})
+            reclaimed += 1
+    session.execute(
+        delete(NotificationWorker).where(
+            NotificationWorker.heartbeat_at < cutoff, NotificationWorker.id != worker_id
+        )
+    )
+    session.flush()
+    return reclaimed
+
+
 @dataclass
 class WorkerSettings:
     url: str
@@ -293,8 +380,15 @@ class WorkerSettings:
     read_timeout: float = 10.0
     in_flight_timeout: timedelta = timedelta(minutes=15)
     sweep_seconds: float = 30.0
+    heartbeat_seconds: float = 5.0
+    dead_after_beats: int = 3
     timezone: str = "Europe/Amsterdam"
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def dead_after(self) -> timedelta:
+        """How long a worker may be silent before the others take it for dead."""
+        return timedelta(seconds=self.heartbeat_seconds * self.dead_after_beats)
 
     @classmethod
     def from_config(cls, config) -> WorkerSettings:
@@ -309,6 +403,8 @@ class WorkerSettings:
                 seconds=float(config.get("IN_FLIGHT_TIMEOUT_SECONDS", 900))
             ),
             sweep_seconds=float(config.get("WORKER_SWEEP_SECONDS", 30.0)),
+            heartbeat_seconds=float(config.get("WORKER_HEARTBEAT_SECONDS", 5.0)),
+            dead_after_beats=int(config.get("WORKER_DEAD_AFTER_BEATS", 3)),
             timezone=config.get("WORKER_TIMEZONE", "Europe/Amsterdam"),
             policy=RetryPolicy(
                 base_seconds=float(config.get("DELIVERY_BACKOFF_BASE_SECONDS", 30.0)),
@@ -327,7 +423,8 @@ def app_now(app) -> Callable[[], datetime]:
 
 
 class Worker:
-    """One worker process: a delivery loop, the sweeper and the housekeeping jobs."""
+    """One worker process: a delivery loop, its heartbeat, the sweeper and the housekeeping
+    jobs."""
 
     def __init__(
         self,
@@ -356,6 +453,7 @@ class Worker:
         app.extensions["notifications"]["stopping"] = self.stopping
         self._busy = threading.Lock()
         self._claims = itertools.count(1)
+        self._registered = False
         self._last_sweep: datetime | None = None
         self.scheduler = None
 
@@ -402,6 +500,42 @@ class Worker:
                 worker_id=self.worker_id,
             )
 
+    def heartbeat(self) -> int:
+        """Say this worker is alive, then take back the claims of dead workers; how many.
+
+        Runs on its own scheduler thread, beside a delivery in progress (never waits for it):
+        a worker busy with a slow receiver is still alive."""
+        with self.app.app_context():
+            session = self.session
+            try:
+                now = self.now()
+                with session.begin():
+                    relax_commit(session)
+                    beat(session, self.worker_id, now=now)
+                self._registered = True
+                with session.begin():
+                    return reclaim_from_dead_workers(
+                        session,
+                        now=now,
+                        dead_after=self.settings.dead_after,
+                        policy=self.settings.policy,
+                        worker_id=self.worker_id,
+                    )
+            finally:
+                session.remove()
+
+    def retire(self) -> None:
+        """Remove this worker's row as it stops (what it held it has handed back)."""
+        with self.app.app_context():
+            session = self.session
+            try:
+                with session.begin():
+                    retire(session, self.worker_id)
+            except Exception:
+                log.exception("could not remove the row of worker %s", self.worker_id)
+            finally:
+                session.remove()
+
     def _drain(self) -> int:
         attempted = 0
         while not self.stopping.is_set():
@@ -440,6 +574,9 @@ class Worker:
         # The claim is committed before any HTTP call leaves the process.
         with session.begin():
             relax_commit(session)
+            if not self._registered:  # the claims name a worker row that exists
+                beat(session, self.worker_id, now=self.now())
+                self._registered = True
             return claim_due(session, now=self.now(), token=token, limit=self.settings.batch_size)
 
     def _record(self, outcomes) -> None:
@@ -508,6 +645,14 @@ class Worker:
         except Exception:
             log.exception("delivery pass failed; trying again at the next poll")
 
+    def _heartbeat_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            self.heartbeat()
+        except Exception:
+            log.exception("heartbeat failed; trying again at the next beat")
+
     def _housekeeping(self, job: PeriodicJob) -> Callable[[], None]:
         def run() -> None:
             if self.stopping.is_set():
@@ -543,6 +688,15 @@ class Worker:
             IntervalTrigger(seconds=self.settings.poll_seconds),
             id="deliver",
             name="deliver due notifications",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.add_job(
+            self._heartbeat_job,
+            IntervalTrigger(seconds=self.settings.heartbeat_seconds),
+            id="heartbeat",
+            name="heartbeat and take back dead workers' claims",
             coalesce=True,
             max_instances=1,
             next_run_time=datetime.now(UTC),
@@ -593,6 +747,7 @@ class Worker:
             # Wait for the delivery in progress (it hands back what it did not attempt).
             with self._busy:
                 pass
+            self.retire()
             self.sender.close()
             log.info("worker %s stopped", self.worker_id)
 

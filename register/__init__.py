@@ -130,7 +130,9 @@ def _init_extensions(app: Flask) -> None:
     webforms.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    api.init_app(app)
+    from .idempotency import IdempotencyKeyDoc
+
+    api.init_app(app, spec_kwargs={"extra_plugins": [IdempotencyKeyDoc()]})
     init_security(app)
 
     from .accounts.authz import require_role, web_role_required

@@ -47,6 +47,13 @@ RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_PUBLIC_CHECK = "30 per minute"
 RATELIMIT_LOGIN = "10 per minute"
+# Per account (per e-mail address, known or not) in the database, across processes: after
+# this many failed sign-ins in a row, each further attempt waits, the base delay doubling
+# with every failure up to the maximum; the owner is mailed once when it starts.
+SIGN_IN_SLOWDOWN_AFTER = 5
+SIGN_IN_SLOWDOWN_BASE_SECONDS = 60.0
+SIGN_IN_SLOWDOWN_MAX_SECONDS = 3600.0
+SIGN_IN_FAILURES_FORGOTTEN_AFTER_HOURS = 24.0  # a failure this old starts the count anew
 
 # Police notifications.
 POLICE_WEBHOOK_URL = "http://127.0.0.1:5001/webhook"
@@ -65,8 +72,13 @@ DELIVERY_MAX_AGE_HOURS = 24.0  # retried at least this long before an event is d
 DELIVERY_CONNECT_TIMEOUT = 5.0
 DELIVERY_READ_TIMEOUT = 10.0
 WORKER_BATCH_SIZE = 20  # events claimed at once by one worker
-# An event in flight longer than this has lost its worker and is handed out again; keep it
-# above WORKER_BATCH_SIZE * (connect + read timeout).
+# Each worker beats every WORKER_HEARTBEAT_SECONDS; one silent for WORKER_DEAD_AFTER_BEATS
+# beats is dead and the others take back its claims at once.
+WORKER_HEARTBEAT_SECONDS = 5.0
+WORKER_DEAD_AFTER_BEATS = 3
+# An event in flight longer than this, though its worker still beats, is handed out again
+# (a live worker that could not record an outcome); keep it above WORKER_BATCH_SIZE *
+# (connect + read timeout).
 IN_FLIGHT_TIMEOUT_SECONDS = 900.0
 WORKER_SWEEP_SECONDS = 30.0  # how often a worker looks for events stuck in flight
 WORKER_TIMEZONE = "Europe/Amsterdam"  # for cron-scheduled housekeeping jobs

@@ -15,6 +15,7 @@ import json
 import re
 from datetime import datetime, timedelta
 
+from apispec import BasePlugin
 from flask import Flask, Response, g, request
 from sqlalchemy import JSON as JSONType
 from sqlalchemy import (
@@ -51,6 +52,32 @@ IDEMPOTENT_ENDPOINTS = {
     "meldplicht.file_meldplicht",
     "inspections.create_inspection",
 }
+
+
+# The header as the OpenAPI document describes it on each of those endpoints.
+HEADER_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a retry with the same key and the same request within 24 hours "
+        "gets the first answer again (with the header Idempotent-Replayed: true) and creates "
+        "nothing; the same key with another request is a 422. Keys are the account's own. "
+        "1 to 255 printable ASCII characters, for example a UUID made per request."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+
+
+class IdempotencyKeyDoc(BasePlugin):
+    """An apispec plugin: documents the ``Idempotency-Key`` header on the POST of every
+    endpoint in ``IDEMPOTENT_ENDPOINTS``, so the document and the behaviour share one list."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        rule = kwargs.get("rule")
+        post = (operations or {}).get("post")
+        if rule is not None and post is not None and rule.endpoint in IDEMPOTENT_ENDPOINTS:
+            post.setdefault("parameters", []).append(dict(HEADER_PARAMETER))
 
 
 class IdempotencyKey(db.Model):

@@ -1,9 +1,10 @@
 """The one transaction boundary of a request, a CLI command and a worker job.
 
 A request commits once, after its view answered below 400, and rolls back otherwise (the
-commit veto of pyramid_tm); a command or a job commits once at its end and rolls back on any
-error. Views, services and commands never commit or roll back themselves, so nothing is
-half-stored and nothing leaves the process before the commit that records it.
+commit veto of pyramid_tm; ``keep`` and ``doom`` are its two explicit exceptions); a command
+or a job commits once at its end and rolls back on any error. Views, services and commands
+never commit or roll back themselves, so nothing is half-stored and nothing leaves the process
+before the commit that records it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .extensions import db
 def init_app(app: Flask) -> None:
     @app.after_request
     def _end_transaction(response: Response) -> Response:
-        if response.status_code < 400 and not g.get("transaction_doomed"):
+        kept = response.status_code < 400 or g.get("transaction_kept")
+        if kept and not g.get("transaction_doomed"):
             db.session.commit()
         else:
             db.session.rollback()
@@ -37,6 +39,13 @@ def doom() -> None:
     """Have this request's transaction rolled back whatever it answers (pyramid_tm's doom):
     for an answer that is not this request's own work, such as a replayed one."""
     g.transaction_doomed = True
+
+
+def keep() -> None:
+    """Have this request's transaction committed although it answers 400 or more (the
+    opposite of ``doom``): for a refusal that must be remembered, such as a failed sign-in,
+    which counts towards the account's slowdown and may mail its owner."""
+    g.transaction_kept = True
 
 
 @contextmanager

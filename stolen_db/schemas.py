@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from .categories import CATEGORIES
 from .models import REPORT_STATUSES
+from .service import N_
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RESULTS = ("reported_stolen", "no_report")
@@ -28,31 +29,47 @@ _NOT_ONE_LINE = re.compile("[\t\n]")
 def _storable_text(multiline: bool):
     def check(value: str) -> None:
         if _NOT_TEXT.search(value.replace("\r\n", "\n") if multiline else value):
-            raise ValidationError("Remove control characters and invisible direction marks.")
+            raise ValidationError(N_("Remove control characters and invisible direction marks."))
         if not multiline and _NOT_ONE_LINE.search(value):
-            raise ValidationError("Use one line, without tabs.")
+            raise ValidationError(N_("Use one line, without tabs."))
 
     return check
+
+
+# Field messages in words the web form translates (marshmallow's own name their numbers
+# inside the text, which no catalogue can hold).
+AT_MOST = {
+    64: N_("At most 64 characters."),
+    100: N_("At most 100 characters."),
+    2000: N_("At most 2000 characters."),
+}
+UNKNOWN_CATEGORY = N_("Unknown category.")
 
 
 def _text(max_length: int, *, multiline: bool = False, **kwargs):
     return fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=max_length), _storable_text(multiline)],
+        validate=[
+            validate.Length(max=max_length, error=AT_MOST[max_length]),
+            _storable_text(multiline),
+        ],
         **kwargs,
     )
 
 
 def _in_years(moment: datetime) -> None:
     if not 1900 <= moment.year <= 2100:
-        raise ValidationError("Give a date between 1900 and 2100.")
+        raise ValidationError(N_("Give a date between 1900 and 2100."))
 
 
 class CheckArgs(Schema):
     identifier = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=100), _storable_text(False)],
+        validate=[
+            validate.Length(min=1, max=100, error=N_("Give 1 to 100 characters.")),
+            _storable_text(False),
+        ],
         metadata={"description": "an IMEI, serial number or frame number, as typed"},
     )
     brand = _text(100, metadata={"description": "narrows frame numbers (unique per brand)"})
@@ -67,14 +84,20 @@ class CheckResult(Schema):
 
 class StolenReportIn(Schema):
     report_number = fields.String(
-        required=True, validate=[validate.Length(min=1, max=64), _storable_text(False)]
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64, error=N_("Give the report number: 1 to 64 characters.")),
+            _storable_text(False),
+        ],
     )
     reported_at = fields.AwareDateTime(
         required=True,
         validate=_in_years,
         metadata={"description": "when the theft was reported, ISO 8601 with its offset"},
     )
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = fields.String(
+        required=True, validate=validate.OneOf(CATEGORIES, error=UNKNOWN_CATEGORY)
+    )
     brand = _text(100)
     model = _text(100)
     imei = _text(64, metadata={"description": "15 digits with a valid check digit"})

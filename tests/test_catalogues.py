@@ -6,6 +6,7 @@ and looked up in the union of their Dutch catalogues; Flask-Babel merges those t
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -38,7 +39,7 @@ def dutch_catalogue_entries():
                 yield po_path, read_po(handle)
 
 
-def test_every_marked_string_has_a_dutch_translation():
+def translated_msgids() -> set[str]:
     translated: set[str] = set()
     for _path, catalogue in dutch_catalogue_entries():
         for message in catalogue:
@@ -46,7 +47,40 @@ def test_every_marked_string_has_a_dutch_translation():
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if msgid and all(strings) and not message.fuzzy:
                 translated.add(msgid)
+    return translated
+
+
+def validation_messages() -> dict[str, str]:
+    """msgid -> where, for every ``ValidationError("...")`` with a plain text: a message a
+    form shows its reader (the web pages translate field messages), even when unmarked."""
+    found: dict[str, str] = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None))
+                    == "ValidationError"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                    found.setdefault(node.args[0].value, where)
+    return found
+
+
+def test_every_marked_string_has_a_dutch_translation():
+    translated = translated_msgids()
     missing = {msgid: where for msgid, where in extracted().items() if msgid not in translated}
+    assert not missing, "untranslated:\n" + "\n".join(f"{w}: {m!r}" for m, w in missing.items())
+
+
+def test_every_validation_message_has_a_dutch_translation():
+    translated = translated_msgids()
+    missing = {m: where for m, where in validation_messages().items() if m not in translated}
     assert not missing, "untranslated:\n" + "\n".join(f"{w}: {m!r}" for m, w in missing.items())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from flask import current_app
@@ -11,7 +12,9 @@ from marshmallow import Schema, fields
 from ..clock import utcnow
 from ..errors import abort_problem
 from ..extensions import db, limiter
-from .service import authenticate, issue_token
+from ..transactions import keep
+from .service import issue_token
+from .signin import sign_in
 
 blp = Blueprint(
     "auth",
@@ -43,9 +46,19 @@ def _login_limit() -> str:
 @blp.alt_response(401, description="wrong email or password")
 def create_token(credentials):
     """Log in: a short-lived bearer token for the API."""
-    user = authenticate(db.session, credentials["email"], credentials["password"])
-    if user is None:
+    result = sign_in(db.session, credentials["email"], credentials["password"], now=utcnow())
+    if result.user is None:
+        keep()  # the failure counts, though the answer is a 401
+        if result.retry_in:
+            minutes = result.retry_minutes
+            abort_problem(
+                401,
+                f"Wrong email or password. Too many failed attempts; try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}.",
+                headers={"Retry-After": str(math.ceil(result.retry_in.total_seconds()))},
+            )
         abort_problem(401, "Wrong email or password.")
+    user = result.user
     lifetime = int(current_app.config["ACCESS_TOKEN_LIFETIME_SECONDS"])
     token = issue_token(db.session, user, now=utcnow(), lifetime=timedelta(seconds=lifetime))
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware
 from ..mailing import external_url, queue_mail
 from .models import OneTimeLink, User
-from .service import hash_password
-from .sessions import end_sessions
+from .service import set_password
 
 LIFETIME_KEYS = {
     "invitation": "INVITATION_LIFETIME_HOURS",
@@ -83,13 +82,15 @@ def set_password_with_link(
     session: Session, purpose: str, token: str, password: str, *, now: datetime
 ) -> User | None:
     """Set the password of the link's account and use the link up; None when the link is
-    not (or no longer) valid. Ends the account's other sessions."""
+    not (or no longer) valid, ``WeakPassword`` (the link still unused) when the policy
+    refuses the password. Ends the account's other sessions."""
     link = valid_link(session, purpose, token, now=now)
-    if link is None or link.user is None or not use_link(session, link, now=now):
+    if link is None or link.user is None:
         return None
     user = link.user
-    user.password_hash = hash_password(password)
-    end_sessions(user)
+    set_password(user, password)
+    if not use_link(session, link, now=now):
+        return None
     session.flush()
     return user
 

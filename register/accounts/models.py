@@ -128,3 +128,14 @@ class OneTimeLink(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     user = relationship(User, lazy="joined")
+
+
+class SignInFailures(db.Model):
+    """Failed sign-ins in a row for one e-mail address, whether or not it has an account (so
+    the slowdown says nothing about which addresses do); a correct sign-in removes the row."""
+
+    __tablename__ = "sign_in_failures"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

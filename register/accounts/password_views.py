@@ -15,19 +15,18 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..clock import utcnow
 from ..extensions import db, limiter
+from ..purchases.messages import translate
 from .links import mail_password_reset, set_password_with_link, valid_link
 from .models import User
-from .service import hash_password
-from .sessions import end_sessions
+from .passwords import MAX_LENGTH, MIN_LENGTH
+from .service import WeakPassword, set_password
 
 bp = Blueprint("password", __name__)
-
-MIN_LENGTH = 8
 
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
     )
     confirm = PasswordField(
         _l("New password again"),
@@ -49,11 +48,15 @@ def _link_page(purpose: str, token: str):
         return render_template("accounts/link_invalid.html"), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = set_password_with_link(db.session, purpose, token, form.password.data, now=now)
-        if user is None:
-            return render_template("accounts/link_invalid.html"), 404
-        flash(_("Your password is set. You can log in with it now."), "success")
-        return redirect(url_for("accounts.login"))
+        try:
+            user = set_password_with_link(db.session, purpose, token, form.password.data, now=now)
+        except WeakPassword as exc:
+            form.password.errors.append(translate(exc.args[0]))
+        else:
+            if user is None:
+                return render_template("accounts/link_invalid.html"), 404
+            flash(_("Your password is set. You can log in with it now."), "success")
+            return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200
     title = _("Choose your password") if purpose == "invitation" else _("Choose a new password")
     return render_template("accounts/set_password.html", form=form, title=title), status
@@ -93,10 +96,13 @@ def change():
         if not check_password_hash(user.password_hash, form.current.data):
             form.current.errors.append(_("This is not your current password."))
         else:
-            user.password_hash = hash_password(form.password.data)
-            end_sessions(user)  # every other session ends; this one goes on
-            login_user(user)
-            flash(_("Your password is changed. Your other sessions have ended."), "success")
-            return redirect(url_for("account.account"))
+            try:
+                set_password(user, form.password.data)  # every session ends...
+            except WeakPassword as exc:
+                form.password.errors.append(translate(exc.args[0]))
+            else:
+                login_user(user)  # ...and this one goes on
+                flash(_("Your password is changed. Your other sessions have ended."), "success")
+                return redirect(url_for("account.account"))
     status = 422 if form.errors else 200
     return render_template("accounts/change_password.html", form=form), status

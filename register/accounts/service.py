@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..clock import aware
 from ..purchases.messages import Message
 from .models import ROLE_VALUES, ApiToken, Role, User
+from .passwords import password_problem
+from .sessions import end_sessions
 
 TOKEN_PREFIX = "drt_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot
 # A valid hash to compare against when the email is unknown, so a failed login takes as long
@@ -24,9 +27,33 @@ class AccountError(ValueError):
     """A rule about accounts was broken; the message says which."""
 
 
+class WeakPassword(AccountError):
+    """A password the policy refuses (``passwords.password_problem``); ``field`` names the
+    form or API field it came in."""
+
+    field = "password"
+
+
+def require_strong_password(
+    password: str, *, email: str | None = None, names: Iterable[str | None] = ()
+) -> None:
+    """Refuse, with the reason, a password the policy does not accept for this account."""
+    problem = password_problem(password, email=email, names=names)
+    if problem is not None:
+        raise WeakPassword(problem)
+
+
 def hash_password(password: str) -> str:
     # Werkzeug's default is scrypt, a memory-hard modern algorithm.
     return generate_password_hash(password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password the policy accepts (``WeakPassword`` otherwise) and end
+    the account's web sessions, copied cookies included."""
+    require_strong_password(password, email=user.email)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def create_user(
@@ -38,14 +65,19 @@ def create_user(
     now: datetime,
     dealer_id: int | None = None,
     municipality_id: int | None = None,
+    names: Iterable[str | None] = (),
+    check_password: bool = True,
 ) -> User:
+    """A new account (flushed). Its password must pass the policy, except where
+    ``check_password`` is False: only for fixture data with documented credentials (the
+    demo data's ``demo-password``), never for a password a person chose."""
     email = email.strip().lower()
     if role not in ROLE_VALUES:
         raise AccountError(Message("role must be one of %(roles)s", roles=", ".join(ROLE_VALUES)))
     if "@" not in email:
         raise AccountError(Message("email must be an e-mail address"))
-    if len(password) < 8:
-        raise AccountError(Message("password must be at least 8 characters"))
+    if check_password:
+        require_strong_password(password, email=email, names=names)
     if role == Role.DEALER and dealer_id is None:
         raise AccountError(Message("a dealer user needs --dealer"))
     if role != Role.DEALER and dealer_id is not None:
@@ -128,7 +160,5 @@ def revoke_tokens(session: Session, user: User, *, now: datetime) -> int:
     ).all()
     for token in tokens:
         token.revoked_at = now
-    from .sessions import end_sessions
-
     end_sessions(user)  # and its web sessions
     return len(tokens)

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..dealers.meldplicht_service import Business, register_new_dealer
+from ..dealers.service import DealerError
 from ..mailing import external_url, queue_mail
 from .links import _expires_text, new_link, use_link, valid_link
 from .models import User
-from .service import hash_password
+from .service import WeakPassword, hash_password, require_strong_password
 
 
 def start_signup(
@@ -37,6 +38,12 @@ def start_signup(
     """Check the sign-up and mail its confirmation link; DealerError naming the field for
     bad input (never for an address that has an account: then nothing happens)."""
     address = (email or "").strip().lower()
+    # Before the address is looked up: a weak password is refused whether or not the
+    # address has an account, so the answer does not tell.
+    try:
+        require_strong_password(password, email=address, names=(business.name,))
+    except WeakPassword as exc:
+        raise DealerError(exc.args[0], exc.field) from None
     if session.scalar(select(User.id).where(func.lower(User.email) == address)) is not None:
         return
     savepoint = session.begin_nested()

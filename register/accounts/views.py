@@ -7,12 +7,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..clock import utcnow
 from ..extensions import db, limiter
+from ..transactions import keep
 from .forms import LoginForm
-from .service import authenticate
 from .sessions import end_sessions
+from .signin import sign_in
 
 bp = Blueprint("accounts", __name__)
 
@@ -56,13 +59,22 @@ def start_page(role: str) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
+        result = sign_in(db.session, form.email.data, form.password.data, now=utcnow())
+        if result.user is not None:
+            login_user(result.user)
             flash(_("You are logged in."), "success")
             target = request.args.get("next")
-            return redirect(_safe_next(target) if target else start_page(user.role))
+            return redirect(_safe_next(target) if target else start_page(result.user.role))
+        keep()  # the failure counts, though the answer is a 422
         form.password.errors.append(_("Wrong e-mail address or password."))
+        if result.retry_in:
+            form.password.errors.append(
+                ngettext(
+                    "Too many failed attempts; try again in %(num)d minute.",
+                    "Too many failed attempts; try again in %(num)d minutes.",
+                    result.retry_minutes,
+                )
+            )
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("accounts/login.html", form=form), status
 

@@ -306,10 +306,16 @@ def register_new_dealer(
     )
     try:
         user = create_user(
-            session, email=email, password=password, role="dealer", now=now, dealer_id=dealer.id
+            session,
+            email=email,
+            password=password,
+            role="dealer",
+            now=now,
+            dealer_id=dealer.id,
+            names=(business.name,),
         )
     except AccountError as exc:
-        raise DealerError(exc.args[0], "password" if "password" in str(exc) else "email") from None
+        raise DealerError(exc.args[0], getattr(exc, "field", "email")) from None
     report = file_report(
         session,
         dealer=dealer,

@@ -230,3 +230,30 @@ class TestConcurrentRetries:
         assert count(IdempotencyKey) == 1
         numbers = db.session.scalars(select(Purchase.sequence_number)).all()
         assert numbers == [1]
+
+
+def test_the_openapi_document_names_the_header_on_every_post_that_honours_it(app, client):
+    import re
+
+    from register.idempotency import HEADER, IDEMPOTENT_ENDPOINTS
+
+    spec = client.get("/api/v1/openapi.json").json
+    honouring = {
+        re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint in IDEMPOTENT_ENDPOINTS and "POST" in rule.methods
+    }
+    assert len(honouring) == len(IDEMPOTENT_ENDPOINTS)
+    for path, operations in spec["paths"].items():
+        if "post" not in operations:
+            continue
+        headers = [p for p in operations["post"].get("parameters", []) if p["in"] == "header"]
+        documented = [p for p in headers if p["name"] == HEADER]
+        if path in honouring:
+            [parameter] = documented
+            assert parameter["required"] is False
+            assert "retry" in parameter["description"]
+            assert parameter["schema"]["maxLength"] == 255
+        else:
+            assert documented == [], path
+    assert honouring <= set(spec["paths"])

@@ -130,6 +130,7 @@ def add_events(
 
 
 def make_worker(app, url: str, **settings) -> Worker:
+    worker_id = settings.pop("worker_id", None)
     policy = settings.pop("policy", RetryPolicy(base_seconds=30.0))
     values = {
         "url": url,
@@ -141,7 +142,7 @@ def make_worker(app, url: str, **settings) -> Worker:
         "policy": policy,
     }
     values.update(settings)
-    return Worker(app, settings=WorkerSettings(**values))
+    return Worker(app, settings=WorkerSettings(**values), worker_id=worker_id)
 
 
 ROOT = Path(__file__).resolve().parents[2]

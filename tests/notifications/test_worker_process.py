@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -70,6 +71,43 @@ def test_a_worker_killed_during_delivery_loses_no_event(
     assert any("swept event" in line for line in second.lines)
 
 
+def test_a_new_worker_takes_back_a_killed_worker_s_claim_within_30_seconds(
+    database_uri, session, clock, receiver, processes
+):
+    """With the default heartbeat (5 s, dead after 3 missed beats) and the default 15-minute
+    in-flight timeout: the heartbeat alone brings the event back."""
+    receiver.mode = "timeout"  # the first attempt is never answered...
+    receiver.delay = 45
+    [event] = add_events(session, clock, 1, now=datetime.now(UTC))
+    env = worker_env(database_uri, receiver.url, DELIVERY_READ_TIMEOUT=60)
+    env.pop("REGISTER_WORKER_SWEEP_SECONDS")
+    first = WorkerProcess(env)
+    processes.append(first)
+    wait_until(lambda: receiver.ids(), message="the first attempt")
+    first.kill()  # ...its worker dies waiting for it
+    killed_at = time.monotonic()
+    receiver.mode = "ok"
+    assert _statuses(session)[IN_FLIGHT] == 1
+
+    second = WorkerProcess(env)
+    processes.append(second)
+    wait_until(lambda: _statuses(session)[DELIVERED] == 1, timeout=30, message="redelivered")
+    assert time.monotonic() - killed_at < 30
+    assert second.terminate() == 0
+
+    # The same webhook-id both times, answered once, by the second worker.
+    assert receiver.ids() == [event.message_id, event.message_id]
+    assert receiver.ids(answered="ok") == [event.message_id]
+    session.rollback()
+    attempts = session.execute(
+        select(DeliveryAttempt.outcome, DeliveryAttempt.worker_id).order_by(DeliveryAttempt.id)
+    ).all()
+    session.rollback()
+    assert [outcome for outcome, _ in attempts] == ["lost", "delivered"]
+    assert len({worker for _, worker in attempts}) == 1  # both recorded by the second worker
+    assert any("reclaimed event" in line for line in second.lines)
+
+
 def test_sigterm_finishes_the_current_delivery_and_stops(
     database_uri, session, clock, receiver, processes
 ):
@@ -80,7 +118,7 @@ def test_sigterm_finishes_the_current_delivery_and_stops(
     processes.append(worker)
     wait_until(lambda: len(receiver.received) >= 2, message="deliveries under way")
 
-    assert worker.terminate() == 0
+    assert worker.terminate() == 0, "\n".join(worker.lines)
     counts = _statuses(session)
     assert counts[IN_FLIGHT] == 0  # what it did not attempt it handed back
     assert counts[DELIVERED] == len(receiver.received)  # what it sent it recorded

@@ -182,3 +182,34 @@ class TestWithCsrfProtection:
         assert response.status_code == 400
         html = response.get_data(as_text=True)
         assert "Het formulier was verlopen" in html and "CSRF" not in html
+
+
+@pytest.fixture
+def dutch_police(client, make):
+    make.user("police", email="agent@politie.nl")
+    client.post("/login", data={"email": "agent@politie.nl", "password": PASSWORD})
+    return client  # Dutch: the default
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "dutch"),
+    [
+        ({"report_number": ""}, "report_number", "Dit veld is verplicht."),
+        ({"report_number": "P" * 65}, "report_number", "Geef het aangiftenummer: 1 tot 64 tekens."),
+        ({"brand": "B" * 101}, "brand", "Hoogstens 100 tekens."),
+        ({"model": "M" * 101}, "model", "Hoogstens 100 tekens."),
+        ({"description": "d" * 2001}, "description", "Hoogstens 2000 tekens."),
+        ({"brand": "Gaz\u202eelle"}, "brand", "Verwijder stuurtekens"),
+        ({"model": "Ultimate\tC8"}, "model", "Gebruik één regel, zonder tabs."),
+        ({"reported_at": "1800-01-01T10:00"}, "reported_at", "Geef een datum tussen 1900"),
+    ],
+)
+def test_the_report_form_s_messages_are_dutch_on_a_dutch_page(
+    dutch_police, session, fields, field, dutch
+):
+    response = dutch_police.post("/stolen/new", data=form(**fields))
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    error = text.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
+    assert dutch in error, error
+    assert session.query(StolenReport).count() == 0
