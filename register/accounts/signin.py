@@ -19,8 +19,8 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..clock import aware
 from ..mailing import external_url, queue_mail
-from ..timeutil import aware
 from .models import SignInFailures, User
 from .service import authenticate
 
