@@ -108,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
         configure_sqlite(
             db.engine,
             immediate_outside_requests=app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
         )
     migrate.init_app(
         app,

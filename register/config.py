@@ -14,6 +14,8 @@ from pathlib import Path
 
 # SQLite: transactions outside requests (CLI, worker) take the write lock when they begin.
 SQLITE_IMMEDIATE_OUTSIDE_REQUESTS = True
+# How long a SQLite writer waits for the write lock before its request answers 503.
+SQLITE_BUSY_TIMEOUT_MS = 30000
 
 # Web session and CSRF.
 SESSION_COOKIE_HTTPONLY = True

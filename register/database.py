@@ -20,7 +20,9 @@ def _may_write() -> bool:
     return request.method not in _READ_METHODS or "purpose" in request.args or use_due()
 
 
-def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True) -> None:
+def configure_sqlite(
+    engine: Engine, *, immediate_outside_requests: bool = True, busy_timeout_ms: int = 30000
+) -> None:
     """WAL, foreign keys and a busy timeout on every connection; BEGIN IMMEDIATE for a
     transaction that may write, so that it waits for the write lock (busy_timeout) instead
     of failing when another connection wrote after it began reading.
@@ -37,7 +39,7 @@ def configure_sqlite(engine: Engine, *, immediate_outside_requests: bool = True)
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, json, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,10 @@ _PROBLEM_NAMES = {
     422: ("validation-error", "Validation failed"),
     429: ("rate-limited", "Too many requests"),
     500: ("internal-error", "Internal server error"),
+    503: ("busy", "The register is busy"),
 }
+
+BUSY_RETRY_AFTER = "5"  # seconds: a waiting writer gets SQLite's lock within a chunk or two
 
 
 class ApiProblem(HTTPException):
@@ -150,8 +154,23 @@ def _retry_after(exc: HTTPException) -> dict:
     return {"Retry-After": str(seconds)}
 
 
+def database_busy(exc: BaseException | None) -> bool:
+    """SQLite's write lock stayed taken for all of ``busy_timeout``: the request changed
+    nothing (it rolls back) and may simply be sent again, so it is a 503, not a fault."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 def handle_unexpected(exc: InternalServerError):
     original = getattr(exc, "original_exception", None)
+    if database_busy(original):
+        log.warning("write lock not free on %s %s", request.method, request.path)
+        headers = {"Retry-After": BUSY_RETRY_AFTER}
+        if is_api_request():
+            detail = "The register is busy; nothing was stored. Send the request again."
+            return problem_response(503, detail, headers=headers)
+        response = render_error_page(503, exc)
+        response.headers.update(headers)
+        return response
     if original is not None:
         log.exception("unhandled error on %s %s", request.method, request.path, exc_info=original)
     if is_api_request():

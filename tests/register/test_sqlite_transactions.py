@@ -81,3 +81,38 @@ def test_writes_and_audited_reads_begin_immediate_and_plain_reads_do_not(
     assert begins_of(tasks) == {"BEGIN"}
     clock.advance(minutes=1)
     assert begins_of(tasks) == {"BEGIN IMMEDIATE"}
+
+
+@pytest.fixture
+def app_config():
+    return {"SQLITE_BUSY_TIMEOUT_MS": 200, "PROPAGATE_EXCEPTIONS": False}
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_answers_503_and_stores_nothing(
+    api, make, session, database_uri
+):
+    """Another process holding SQLite's write lock past busy_timeout makes a registration a
+    retryable 503 problem (and a Dutch busy page on the web), never a 500."""
+    import sqlite3
+
+    from register.purchases.models import Purchase
+
+    dealer = api.headers(make.user("dealer"))
+    session.commit()
+    other = sqlite3.connect(database_uri.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the timeout
+    try:
+        response = api.client.post("/api/v1/purchases", json=purchase(), headers=dealer)
+        page = api.client.post("/login", data={"email": "a@b.nl", "password": "x" * 12})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.content_type == "application/problem+json"
+    assert response.json["detail"].startswith("The register is busy")
+    assert page.status_code == 503
+    assert "Het register is even bezet" in page.get_data(as_text=True)
+    assert session.query(Purchase).count() == 0
+    retried = api.client.post("/api/v1/purchases", json=purchase(), headers=dealer)
+    assert retried.status_code == 201
