@@ -218,10 +218,16 @@ def _worker(url: str):
 
 
 def _registrations(
-    base: str, token: str, bodies: list[dict], until, stop_after: int | None = None
+    base: str,
+    token: str,
+    bodies: list[dict],
+    until,
+    stop_after: int | None = None,
+    refused: list[int] | None = None,
 ) -> list[float]:
     """Another dealer's registrations one after another (a pause of 0.1 s between), until
-    ``until()`` or ``stop_after`` of them: each one's seconds."""
+    ``until()`` or ``stop_after`` of them: each one's seconds. A refusal's status goes to
+    ``refused`` (when given) and the sampling goes on; without it, a refusal stops the run."""
     import requests
 
     latencies = []
@@ -238,7 +244,10 @@ def _registrations(
             )
             latencies.append(time.perf_counter() - started)
             if response.status_code != 201:
-                raise RuntimeError(f"registration failed: {response.status_code} {response.text}")
+                if refused is None:
+                    status, text = response.status_code, response.text
+                    raise RuntimeError(f"registration failed: {status} {text}")
+                refused.append(response.status_code)
             time.sleep(0.1)
     return latencies
 
@@ -309,8 +318,10 @@ def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list
                 session.commit()
                 finished = threading.Event()
                 during: list[float] = []
+                refused: list[int] = []
                 sampler = threading.Thread(target=lambda: during.extend(
-                    _registrations(base, token, bodies[30:], finished.is_set)))  # fmt: skip
+                    _registrations(base, token, bodies[30:], finished.is_set,
+                                   refused=refused)))  # fmt: skip
                 sampler.start()
                 while True:
                     time.sleep(0.05)
@@ -358,7 +369,8 @@ def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list
                "max latency without an import (ms)", None, higher_is_better=False,
                note=f"p50 {percentile(during, 0.5) * 1000:.0f} ms, p99 "
                     f"{percentile(during, 0.99) * 1000:.0f} ms during the import; p50 "
-                    f"{percentile(idle, 0.5) * 1000:.0f} ms without"),
+                    f"{percentile(idle, 0.5) * 1000:.0f} ms without; refused: "
+                    f"{', '.join(map(str, refused)) or 'none'}"),
     ]  # fmt: skip
 
 
