@@ -83,6 +83,9 @@ class MatchOut(Schema):
     )
     identifier_type = fields.String()
     confidence = fields.Float(allow_none=True)
+    earlier_value = fields.Boolean(
+        metadata={"description": "matched a value that a correction has since replaced"}
+    )
 
 
 class SearchPurchaseOut(Schema):

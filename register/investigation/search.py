@@ -4,8 +4,9 @@ identifier, the seller, words, category, dates and municipality.
 Every criterion is an index lookup (the items' normalised columns and keys, the grams and
 words tables, the sellers' indexes); the criteria narrow one statement over the items in
 scope, newest first, read a page at a time by keyset (``cursor``: the last item id seen)
-or by page number. A search is refused unless it states a purpose, and is audited with its
-criteria (``audit_search``).
+or by page number. A corrected item is found by what it says now and by what it said before
+(``corrected``); a result shows what it says now. A search is refused unless it states a
+purpose, and is audited with its criteria (``audit_search``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from ..accounts.authz import Principal
 from ..accounts.models import Role
 from ..dealers.models import Dealer, Municipality
 from ..hits.models import ItemIdentifierKey
-from ..hits.service import item_identifiers
-from ..purchases.models import Item, Purchase, Seller, effective_status
+from ..purchases.models import Correction, Item, Purchase, Seller, effective_status
 from ..purchases.shapes import seller_shape
+from . import corrected
 from .indexing import NORM_COLUMNS, words
 from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
 
@@ -109,7 +110,9 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
         matches = identifier_matches(session, args["identifier"], args.get("brand"))
         statement = statement.where(Item.id.in_(list(matches) or [0]))
     if args.get("partial"):
-        statement = statement.where(partial_clause(args["partial"]))
+        clause, earlier = partial_clause(session, args["partial"])
+        statement = statement.where(clause)
+        matches = earlier | matches  # an item matched by the identifier says so
     statement = _seller_filters(statement, args)
     if args.get("q"):
         statement = statement.where(*word_clauses(args["q"]))
@@ -162,29 +165,43 @@ def identifier_matches(session: Session, text: str, brand: str | None) -> dict[i
                 .limit(_IDENTIFIER_CANDIDATES)
             )
         )
+    items = list(session.scalars(select(Item).where(Item.id.in_(sorted(candidates)))))
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items))
     matches: dict[int, dict] = {}
-    for item in session.scalars(select(Item).where(Item.id.in_(sorted(candidates)))):
-        if _has_placeholder_only(item):
-            continue
-        why = explain(query, item_identifiers(item))
-        if why is not None and not is_placeholder(
-            normalize_serial(getattr(item, why.identifier_type))
-        ):
-            matches[item.id] = {
-                "kind": why.kind,
-                "identifier_type": why.identifier_type,
-                "confidence": why.confidence,
-            }
+    for item in items:
+        history = corrected.versions(item, corrections.get(item.purchase_id, ()))
+        best = None
+        for earlier, values in _newest_first(history):
+            why = explain(query, corrected.identifiers(values))
+            if why is None or is_placeholder(normalize_serial(values[why.identifier_type])):
+                continue
+            if best is None or why.confidence > best["confidence"]:
+                best = _match(why.kind, why.identifier_type, why.confidence, earlier)
+        if best is not None:
+            matches[item.id] = best
     return matches
 
 
-def _has_placeholder_only(item: Item) -> bool:
-    return all(is_placeholder(getattr(item, column)) for column in NORM_COLUMNS)
+def _newest_first(history: list[dict]):
+    """(whether it is an earlier value, the values) of an item's versions, what it says now
+    first: a match by what it says now wins a tie."""
+    for position, values in enumerate(reversed(history)):
+        yield position > 0, values
 
 
-def partial_clause(text: str):
+def _match(kind: str, identifier_type: str, confidence: float | None, earlier: bool) -> dict:
+    return {
+        "kind": kind,
+        "identifier_type": identifier_type,
+        "confidence": confidence,
+        "earlier_value": earlier,
+    }
+
+
+def partial_clause(session: Session, text: str) -> tuple:
     """Items with ``text`` (normalised, at least 4 characters) inside one of their
-    normalised identifiers: candidates from the grams index, each checked for containment."""
+    normalised identifiers, now or before a correction: candidates from the grams index,
+    each checked for containment. The clause, and the match of each item found."""
     norm = normalize_serial(text)
     if len(norm) < GRAM_LENGTH:
         raise SearchRefused("partial", "too_short")
@@ -202,7 +219,42 @@ def partial_clause(text: str):
         and_(column.contains(norm, autoescape=True), column.not_in(sorted(PLACEHOLDER_WORDS)))
         for column in (Item.imei_norm, Item.serial_norm, Item.frame_norm)
     ]
-    return and_(Item.id.in_(candidates), or_(*contains))
+    earlier = _earlier_partial_matches(session, norm, candidates)
+    if earlier:
+        contains.append(Item.id.in_(sorted(earlier)))
+    return and_(Item.id.in_(candidates), or_(*contains)), earlier
+
+
+def _earlier_partial_matches(session: Session, norm: str, candidates) -> dict[int, dict]:
+    """The corrected items among ``candidates`` that held ``norm`` in an identifier before a
+    correction replaced it (their grams stay indexed): item id -> its match."""
+    items = list(
+        session.scalars(
+            select(Item).where(
+                Item.id.in_(candidates), Item.purchase_id.in_(select(Correction.purchase_id))
+            )
+        )
+    )
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items))
+    found: dict[int, dict] = {}
+    for item in items:
+        for values in corrected.versions(item, corrections.get(item.purchase_id, ()))[:-1]:
+            identifier_type = _containing(corrected.normalised(values), norm)
+            if identifier_type is not None:
+                found[item.id] = _match("partial", identifier_type, None, True)
+                break
+    return found
+
+
+def _containing(norms: dict[str, str | None], norm: str) -> str | None:
+    """The type of the first identifier (no placeholder) with ``norm`` inside, if any."""
+    for identifier_type, column in zip(
+        ("imei", "serial_number", "frame_number"), NORM_COLUMNS, strict=True
+    ):
+        value = norms[column]
+        if value and norm in value and not is_placeholder(value):
+            return identifier_type
+    return None
 
 
 def word_clauses(text: str) -> list:
@@ -253,8 +305,8 @@ def _municipality_id(session: Session, code: str) -> int:
 def present_results(
     session: Session, principal: Principal, ids: list[int], matches: dict, partial: str | None
 ) -> list[dict]:
-    """The results in the order of ``ids``: item, status, purchase, dealer and (for the
-    police) the seller, with how each matched."""
+    """The results in the order of ``ids``: item (as it says now), status, purchase, dealer
+    and (for the police) the seller, with how each matched."""
     if not ids:
         return []
     items = {
@@ -270,6 +322,7 @@ def present_results(
             )
         )
     }
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items.values()))
     today = _today()
     shows_seller = principal.role == Role.POLICE
     partial_norm = normalize_serial(partial) if partial else None
@@ -279,7 +332,7 @@ def present_results(
         purchase, dealer = item.purchase, item.purchase.dealer
         results.append(
             {
-                "item": item,
+                "item": corrected.shown(item, corrections.get(purchase.id, ())),
                 "status": effective_status(item, today),
                 "purchase": purchase,
                 "dealer": {
@@ -296,14 +349,12 @@ def present_results(
 
 
 def _partial_match(item: Item, norm: str | None) -> dict | None:
+    """How an item found by part of what its identifiers say now matched."""
     if not norm:
         return None
-    for identifier_type, column in zip(
-        ("imei", "serial_number", "frame_number"), NORM_COLUMNS, strict=True
-    ):
-        if norm in (getattr(item, column) or ""):
-            return {"kind": "partial", "identifier_type": identifier_type, "confidence": None}
-    return None
+    norms = {column: getattr(item, column) for column in NORM_COLUMNS}
+    identifier_type = _containing(norms, norm)
+    return None if identifier_type is None else _match("partial", identifier_type, None, False)
 
 
 def seller_view(seller: Seller | None) -> dict | None:

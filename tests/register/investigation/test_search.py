@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from register.accounts.models import AuditEntry
-from tests.register.purchases.helpers import IMEI_1, IMEI_2, IMEI_3, SELLER, phone, purchase
+from tests.register.purchases.helpers import (
+    IMEI_1,
+    IMEI_2,
+    IMEI_3,
+    SELLER,
+    bicycle,
+    phone,
+    purchase,
+)
 
 SEARCH = "/api/v1/search/items"
 PURPOSE = "PL0900-2026-77"
@@ -109,7 +117,12 @@ class TestPartial:
             "kind": "partial",
             "identifier_type": "serial_number",
             "confidence": None,
+            "earlier_value": False,
         }
+        bike = registered(api, dealer, [bicycle("GZ-2024-88K7")])
+        (result,) = search(api, police, partial="2488k").json["items"]
+        assert result["item"]["id"] == bike["items"][0]["id"]
+        assert result["match"]["identifier_type"] == "frame_number"
 
     def test_fewer_than_four_characters_are_refused(self, api, police):
         response = search(api, police, partial="K1-23")
