@@ -63,7 +63,11 @@ def ensure_rows(spec: generate.Spec, log=print) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     log(f"  making the rows of {spec.items:,} items")
-    generate.write_register(directory, spec)
+    from register import create_app
+
+    # The chain hashes are keyed with the installation's CHAIN_SECRET: an app's config.
+    with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
+        generate.write_register(directory, spec)
     names = generate.columns("items")
     wanted = ("id", "imei_norm", "serial_norm", "frame_norm", "brand", "model", "description")
     at = [names.index(name) for name in wanted]
