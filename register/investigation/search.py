@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from stolen_db.matching import Identifiers, explain, query_keys
@@ -37,11 +37,20 @@ from . import corrected
 from .indexing import NORM_COLUMNS, words
 from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
 
-# At most this many grams of a partial identifier are looked up (its first, last and
-# middle ones); the containment check on the candidates does the rest.
+# A partial identifier's candidates are the items with its rarest grams: of at most
+# _GRAMS_WEIGHED grams spread over it, each counted up to _GRAM_COUNT_CAP items, the
+# _GRAMS_LOOKED_UP rarest, the rarest first (the one the lookup starts from). Grams that
+# many identifiers share (an IMEI's type allocation code) would make the lookup grow with
+# the register. The containment check on the candidates does the rest.
+_GRAMS_WEIGHED = 6
+_GRAM_COUNT_CAP = 500
 _GRAMS_LOOKED_UP = 3
 # An identifier that matches more items than this is no identifier worth the name.
 _IDENTIFIER_CANDIDATES = 5000
+# A search counts its results up to this many; the answer says when there are more.
+TOTAL_CAP = 1000
+# Words are weighed like grams: each counted up to this many items.
+_WORD_COUNT_CAP = 1000
 
 
 # Why a search is refused (``SearchRefused.code``), in the API's words; pages translate.
@@ -74,6 +83,7 @@ class SearchPage:
     page: int | None
     next_cursor: int | None
     criteria: dict = field(default_factory=dict)
+    total_capped: bool = False  # there are more results than ``total`` (``TOTAL_CAP``)
 
     @property
     def pages(self) -> int:
@@ -99,12 +109,11 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
     criteria = criteria_of(args)
     if not any(name != "brand" for name in criteria):
         raise SearchRefused("_schema", "no_criterion")
-    statement = (
-        select(Item.id)
-        .join(Purchase, Purchase.id == Item.purchase_id)
-        .join(Dealer, Dealer.id == Item.dealer_id)
-        .where(principal.dealer_clause(Dealer.id, Dealer.municipality_id))
-    )
+    statement = select(Item.id).join(Purchase, Purchase.id == Item.purchase_id)
+    if principal.role == Role.DEALER or not principal.is_national:
+        statement = statement.where(
+            _dealers(principal.dealer_clause(Dealer.id, Dealer.municipality_id))
+        )
     matches: dict[int, dict] = {}
     if args.get("identifier"):
         matches = identifier_matches(session, args["identifier"], args.get("brand"))
@@ -114,8 +123,11 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
         statement = statement.where(clause)
         matches = earlier | matches  # an item matched by the identifier says so
     statement = _seller_filters(statement, args)
+    # Newest first: by the item's id, or by the same id in the index a search reads its
+    # items from in that order, so that a page is read without sorting every match.
+    order = Item.id
     if args.get("q"):
-        statement = statement.where(*word_clauses(args["q"]))
+        statement, order = _with_words(session, statement, args["q"])
     if args.get("category"):
         statement = statement.where(Item.category == args["category"])
     if args.get("date_from"):
@@ -124,15 +136,19 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
         statement = statement.where(Purchase.acquisition_date <= args["date_to"])
     if args.get("municipality"):
         statement = statement.where(
-            Dealer.municipality_id == _municipality_id(session, args["municipality"])
+            _dealers(Dealer.municipality_id == _municipality_id(session, args["municipality"]))
         )
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    # Counted up to a cap: a count costs what it counts, and beyond the cap an officer
+    # narrows the search rather than reads on.
+    counted = session.scalar(
+        select(func.count()).select_from(statement.limit(TOTAL_CAP + 1).subquery())
+    )
     per_page = args.get("per_page") or 50
     # One row more than the page: whether there is a next page, without counting again.
-    page_statement = statement.order_by(Item.id.desc()).limit(per_page + 1)
+    page_statement = statement.order_by(order.desc()).limit(per_page + 1)
     page = None
     if args.get("cursor"):
-        page_statement = page_statement.where(Item.id < args["cursor"])
+        page_statement = page_statement.where(order < args["cursor"])
     else:
         page = args.get("page") or 1
         page_statement = page_statement.offset((page - 1) * per_page)
@@ -140,7 +156,8 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
     next_cursor = ids[per_page - 1] if len(ids) > per_page else None
     ids = ids[:per_page]
     results = present_results(session, principal, ids, matches, args.get("partial"))
-    return SearchPage(results, total, per_page, page, next_cursor, criteria)
+    total, capped = min(counted, TOTAL_CAP), counted > TOTAL_CAP
+    return SearchPage(results, total, per_page, page, next_cursor, criteria, capped)
 
 
 def identifier_matches(session: Session, text: str, brand: str | None) -> dict[int, dict]:
@@ -207,8 +224,7 @@ def partial_clause(session: Session, text: str) -> tuple:
         raise SearchRefused("partial", "too_short")
     if is_placeholder(norm):
         raise SearchRefused("partial", "placeholder")
-    starts = sorted({0, len(norm) - GRAM_LENGTH, (len(norm) - GRAM_LENGTH) // 2})
-    grams = [norm[start : start + GRAM_LENGTH] for start in starts][:_GRAMS_LOOKED_UP]
+    grams = _rarest_grams(session, norm)
     first, *others = [ItemIdentifierGram.__table__.alias(f"g{n}") for n in range(len(grams))]
     candidates = select(first.c.item_id).where(first.c.gram == grams[0])
     for alias, gram in zip(others, grams[1:], strict=True):
@@ -223,6 +239,18 @@ def partial_clause(session: Session, text: str) -> tuple:
     if earlier:
         contains.append(Item.id.in_(sorted(earlier)))
     return and_(Item.id.in_(candidates), or_(*contains)), earlier
+
+
+def _rarest_grams(session: Session, norm: str) -> list[str]:
+    """The grams of ``norm`` to look up, the rarest first: one statement counts each
+    weighed gram's items up to a cap, so the weighing costs the same at any size."""
+    last = len(norm) - GRAM_LENGTH
+    weighed = min(_GRAMS_WEIGHED, last + 1)
+    starts = sorted({round(n * last / max(weighed - 1, 1)) for n in range(weighed)})
+    grams = list(dict.fromkeys(norm[start : start + GRAM_LENGTH] for start in starts))
+    return _by_rarity(session, ItemIdentifierGram.__table__.c.gram, grams, _GRAM_COUNT_CAP)[
+        :_GRAMS_LOOKED_UP
+    ]
 
 
 def _earlier_partial_matches(session: Session, norm: str, candidates) -> dict[int, dict]:
@@ -257,12 +285,40 @@ def _containing(norms: dict[str, str | None], norm: str) -> str | None:
     return None
 
 
-def word_clauses(text: str) -> list:
-    """One clause per word of ``text``: items whose brand, model or description has it."""
+def _with_words(session: Session, statement, text: str):
+    """``statement`` narrowed to items whose brand, model or description has every word of
+    ``text``: it reads the rarest word's items from the words index newest first and checks
+    the other words of each (an index lookup apiece). The statement, and the column that
+    orders it newest first."""
     found = sorted(words(text))
     if not found:
         raise SearchRefused("q", "no_words")
-    return [Item.id.in_(select(ItemWord.item_id).where(ItemWord.word == word)) for word in found]
+    rarest, *others = _by_rarity(session, ItemWord.__table__.c.word, found, _WORD_COUNT_CAP)
+    first = ItemWord.__table__.alias("w0")
+    statement = statement.join(first, and_(first.c.item_id == Item.id, first.c.word == rarest))
+    for word in others:
+        statement = statement.where(
+            select(ItemWord.item_id)
+            .where(ItemWord.word == word, ItemWord.item_id == Item.id)
+            .exists()
+        )
+    return statement, first.c.item_id
+
+
+def _by_rarity(session: Session, key, values: list[str], cap: int) -> list[str]:
+    """``values`` of an index's ``key`` column, the rarest first: one statement counts the
+    items of each up to ``cap``, so weighing them costs the same at any size."""
+    if len(values) == 1:
+        return values
+    table = key.table
+    counts = [
+        select(literal(value).label("value"), func.count().label("items")).select_from(
+            select(table.c.item_id).where(key == value).limit(cap).subquery()
+        )
+        for value in values
+    ]
+    rows = session.execute(union_all(*counts)).all()
+    return [row.value for row in sorted(rows, key=lambda row: (row.items, row.value))]
 
 
 def _seller_filters(statement, args: dict):
@@ -293,6 +349,12 @@ def folded_postcode():
     (literals, not parameters, so that the database recognises the index's expression)."""
     no_spaces = func.replace(Seller.postcode, literal_column("' '"), literal_column("''"))
     return func.upper(no_spaces)
+
+
+def _dealers(clause):
+    """Entries of the dealers that meet ``clause``: their few ids, then each one's entries
+    by its (dealer, acquisition date) index."""
+    return Purchase.dealer_id.in_(select(Dealer.id).where(clause))
 
 
 def _municipality_id(session: Session, code: str) -> int:

@@ -225,6 +225,31 @@ class TestAnswer:
         assert found(by_page) == ids[::-1][2:4]
         assert by_page.json["pages"] == 3
 
+    def test_the_count_stops_at_its_cap_and_says_there_are_more(
+        self, api, dealer, police, monkeypatch
+    ):
+        ids = [registered(api, dealer, [phone(IMEI_1)])["items"][0]["id"] for _ in range(3)]
+        monkeypatch.setattr("register.investigation.search.TOTAL_CAP", 3)
+        exact = search(api, police, identifier=IMEI_1)
+        assert (exact.json["total"], exact.json["total_capped"]) == (3, False)
+        monkeypatch.setattr("register.investigation.search.TOTAL_CAP", 2)
+        capped = search(api, police, identifier=IMEI_1, per_page=2)
+        assert (capped.json["total"], capped.json["total_capped"]) == (2, True)
+        assert found(capped) == ids[::-1][:2]
+        rest = search(api, police, identifier=IMEI_1, per_page=2, cursor=capped.json["next"])
+        assert found(rest) == ids[:1]
+
+    def test_words_page_newest_first_with_a_cursor(self, api, dealer, police):
+        ids = [
+            registered(api, dealer, [phone(imei, description="red case")])["items"][0]["id"]
+            for imei in (IMEI_1, IMEI_2, IMEI_3)
+        ]
+        registered(api, dealer, [laptop("C02XK1ABCDEF", description="red sleeve")])
+        first = search(api, police, q="red iphone", per_page=2)
+        assert found(first) == ids[::-1][:2] and first.json["total"] == 3
+        second = search(api, police, q="red iphone", per_page=2, cursor=first.json["next"])
+        assert found(second) == ids[:1] and second.json["next"] is None
+
     def test_each_result_has_item_status_purchase_dealer_and_for_police_the_seller(
         self, api, dealer, police, make
     ):
