@@ -7,7 +7,8 @@ aggregate, with its peak memory.
     python bench/investigation.py --quick          # 10k and 50k items
 
 The registers come from ``bench/generate.py``'s register generator (the same identifiers,
-sellers, dealers and chain hashes as the national data), built once per size into a
+sellers, dealers and chain hashes as the national data; at 1M items the national data's
+own register rows, when they are there), built once per size into a
 database of this benchmark's own (``bench/data/search-i<N>.sqlite``, PostgreSQL
 ``bench_search_i<N>``) with the search indexes (grams, words) filled as registration fills
 them. Stop Heling's reports play no part in a search and are left out.
@@ -65,12 +66,19 @@ def ensure_rows(spec: generate.Spec, log=print) -> Path:
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    log(f"  making the rows of {spec.items:,} items")
-    from register import create_app
+    national = _national_rows(spec)
+    if national is not None:
+        log(f"  the register's rows of {spec.items:,} items from {national.name}")
+        for name in (*(f"{table}.tsv" for table in REGISTER_TABLES), "item_identifier_keys.bin"):
+            (directory / name).unlink(missing_ok=True)
+            (directory / name).symlink_to(national / name)
+    else:
+        log(f"  making the rows of {spec.items:,} items")
+        from register import create_app
 
-    # The chain hashes are keyed with the installation's CHAIN_SECRET: an app's config.
-    with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
-        generate.write_register(directory, spec)
+        # The chain hashes are keyed with the installation's CHAIN_SECRET: an app's config.
+        with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
+            generate.write_register(directory, spec)
     names = generate.columns("items")
     wanted = ("id", "imei_norm", "serial_norm", "frame_norm", "brand", "model", "description")
     at = [names.index(name) for name in wanted]
@@ -87,6 +95,17 @@ def ensure_rows(spec: generate.Spec, log=print) -> Path:
     (directory / "done").write_text("done")
     log(f"  rows made in {time.perf_counter() - started:.0f} s")
     return directory
+
+
+def _national_rows(spec: generate.Spec) -> Path | None:
+    """The national data's rows made for the same register (its stolen reports aside, the
+    register's rows depend only on its sizes and seed), if they are there."""
+    register = f"-i{spec.items}-d{spec.dealers}-m{spec.municipalities}-s{spec.seed}"
+    prefix = f"rows-{spec.key().split('-r', 1)[0]}-r"
+    for found in sorted(DATA.glob(f"{prefix}*{register}")):
+        if (found / "done").exists():
+            return found
+    return None
 
 
 def sqlite_path(spec) -> Path:
