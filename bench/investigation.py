@@ -335,7 +335,7 @@ class Raw:
             sql = sql.replace("?", "%s")
         return self.conn.execute(sql, params).fetchall()
 
-    def gram_items(self, gram: str, cap: int = 500) -> int:
+    def gram_items(self, gram: str, cap: int = 200) -> int:
         """How many items have ``gram``, counted up to ``cap``."""
         sql = "SELECT count(*) FROM (SELECT 1 FROM item_identifier_grams WHERE gram = ? LIMIT "
         return self.rows(f"{sql}{cap}) g", [gram])[0][0]

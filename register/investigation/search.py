@@ -43,8 +43,9 @@ from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
 # many identifiers share (an IMEI's type allocation code) would make the lookup grow with
 # the register. The containment check on the candidates does the rest.
 _GRAMS_WEIGHED = 6
-_GRAM_COUNT_CAP = 500
+_GRAM_COUNT_CAP = 200
 _GRAMS_LOOKED_UP = 3
+_CANDIDATES_LISTED = 500
 # An identifier that matches more items than this is no identifier worth the name.
 _IDENTIFIER_CANDIDATES = 5000
 # A search counts its results up to this many; the answer says when there are more.
@@ -231,6 +232,11 @@ def partial_clause(session: Session, text: str) -> tuple:
         candidates = candidates.join(
             alias, and_(alias.c.item_id == first.c.item_id, alias.c.gram == gram)
         )
+    # Looked up once when they are few (the count, the page and the earlier values each
+    # read them); a part that many identifiers share stays a subquery.
+    listed = list(session.scalars(candidates.limit(_CANDIDATES_LISTED + 1)))
+    if len(listed) <= _CANDIDATES_LISTED:
+        candidates = listed or [0]
     contains = [
         and_(column.contains(norm, autoescape=True), column.not_in(sorted(PLACEHOLDER_WORDS)))
         for column in (Item.imei_norm, Item.serial_norm, Item.frame_norm)
