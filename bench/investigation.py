@@ -7,7 +7,8 @@ aggregate, with its peak memory.
     python bench/investigation.py --quick          # 10k and 50k items
 
 The registers come from ``bench/generate.py``'s register generator (the same identifiers,
-sellers, dealers and chain hashes as the national data), built once per size into a
+sellers, dealers and chain hashes as the national data; at 1M items the national data's
+own register rows, when they are there), built once per size into a
 database of this benchmark's own (``bench/data/search-i<N>.sqlite``, PostgreSQL
 ``bench_search_i<N>``) with the search indexes (grams, words) filled as registration fills
 them. Stop Heling's reports play no part in a search and are left out.
@@ -16,7 +17,8 @@ them. Stop Heling's reports play no part in a search and are left out.
   stack, the token, the schema, the search, the presenting, the audit entry and the
   commit), as a police officer, 50 results a page;
 - **raw**: the same query on the bare driver (``sqlite3`` / ``psycopg``) with the values
-  already normalised and the keys computed: the count, the page of ids and its rows.
+  already normalised, the keys computed and the rarest gram or word found: the count (up
+  to the API's cap), the page of ids and its rows.
 
 Scale: ours at 1M items beside ours at 100k (target: at most 1.5 times the cost). The alert
 job: ``find_low_prices`` over a year of the register (rolled back after), beside the job's
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sqlite3
 import sys
 import time
@@ -38,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate
 from bench.common import DATA, Figure, percentile, pg_create, pg_dsn, pg_exists, pg_url, table
+from register.investigation.search import TOTAL_CAP  # a search counts up to it
 
 REGISTER_TABLES = ("municipalities", "dealers", "sellers", "purchases", "items")
 INDEX_TABLES = {"item_identifier_grams": "gram", "item_words": "word"}
@@ -62,8 +66,19 @@ def ensure_rows(spec: generate.Spec, log=print) -> Path:
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    log(f"  making the rows of {spec.items:,} items")
-    generate.write_register(directory, spec)
+    national = _national_rows(spec)
+    if national is not None:
+        log(f"  the register's rows of {spec.items:,} items from {national.name}")
+        for name in (*(f"{table}.tsv" for table in REGISTER_TABLES), "item_identifier_keys.bin"):
+            (directory / name).unlink(missing_ok=True)
+            (directory / name).symlink_to(national / name)
+    else:
+        log(f"  making the rows of {spec.items:,} items")
+        from register import create_app
+
+        # The chain hashes are keyed with the installation's CHAIN_SECRET: an app's config.
+        with create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).app_context():
+            generate.write_register(directory, spec)
     names = generate.columns("items")
     wanted = ("id", "imei_norm", "serial_norm", "frame_norm", "brand", "model", "description")
     at = [names.index(name) for name in wanted]
@@ -80,6 +95,17 @@ def ensure_rows(spec: generate.Spec, log=print) -> Path:
     (directory / "done").write_text("done")
     log(f"  rows made in {time.perf_counter() - started:.0f} s")
     return directory
+
+
+def _national_rows(spec: generate.Spec) -> Path | None:
+    """The national data's rows made for the same register (its stolen reports aside, the
+    register's rows depend only on its sizes and seed), if they are there."""
+    register = f"-i{spec.items}-d{spec.dealers}-m{spec.municipalities}-s{spec.seed}"
+    prefix = f"rows-{spec.key().split('-r', 1)[0]}-r"
+    for found in sorted(DATA.glob(f"{prefix}*{register}")):
+        if (found / "done").exists():
+            return found
+    return None
 
 
 def sqlite_path(spec) -> Path:
@@ -193,19 +219,20 @@ JOIN dealers d ON d.id = i.dealer_id JOIN municipalities m ON m.id = d.municipal
 WHERE i.id IN ({ids})
 """
 
-_FROM = (
-    "FROM items i JOIN purchases p ON p.id = i.purchase_id "
-    "JOIN dealers d ON d.id = i.dealer_id LEFT JOIN sellers s ON s.id = p.seller_id"
-)
+_FROM = "FROM items i JOIN purchases p ON p.id = i.purchase_id"
+_SELLERS = " JOIN sellers s ON s.id = p.seller_id"  # for the seller's criteria, as ours
 _DETAIL = (
     "SELECT i.*, p.sequence_number, p.acquired_at, p.recorded_at, p.late, d.name, d.city, "
     "s.name, s.birth_date, s.street, s.house_number, s.postcode, s.city, s.country, "
     "s.id_document_type, s.id_document_number, s.id_document_country " + _FROM
-)
+    + " JOIN dealers d ON d.id = p.dealer_id LEFT JOIN sellers s ON s.id = p.seller_id"
+)  # fmt: skip
 
 
-def criteria(samples) -> dict[str, list[tuple[dict, str, list]]]:
-    """Per criterion: (API query, raw WHERE clause, raw parameters) for every sample."""
+def criteria(samples, raw=None) -> dict[str, list[tuple[dict, str, list]]]:
+    """Per criterion: (API query, raw WHERE clause, raw parameters) for every sample. With
+    ``raw``, a partial identifier's lookup starts from its rarest gram, as ours does
+    (weighed here, before the clock runs)."""
     from stolen_db.matching import Identifiers, query_keys
     from stolen_db.normalize import normalize_imei, normalize_serial
 
@@ -229,6 +256,8 @@ def criteria(samples) -> dict[str, list[tuple[dict, str, list]]]:
         whole = row.imei_norm or row.serial_norm or row.frame_norm
         part = whole[len(whole) // 2 - 3 : len(whole) // 2 + 3]
         grams = sorted({part[0:4], part[2:6], part[1:5]})
+        if raw is not None:
+            grams.sort(key=lambda gram: (raw.gram_items(gram), gram))
         joins = " ".join(
             f"JOIN item_identifier_grams g{n} ON g{n}.item_id = g0.item_id AND g{n}.gram = ?"
             for n in range(1, len(grams))
@@ -259,10 +288,16 @@ def criteria(samples) -> dict[str, list[tuple[dict, str, list]]]:
             "upper(replace(s.postcode, ' ', '')) = ? AND s.purged_at IS NULL", [postcode],
         ))  # fmt: skip
         found = sorted({w.lower() for w in f"{row.brand} {row.model}".split() if w.isalnum()})
+        if raw is not None:  # as ours: from the rarest word's items, newest first
+            found.sort(key=lambda word: (raw.word_items(word), word))
         lines["q (brand, model)"].append((
             {"q": " ".join(found)},
-            " AND ".join("i.id IN (SELECT item_id FROM item_words WHERE word = ?)" for _ in found),
+            " AND ".join(
+                ["w0.word = ?"] + ["EXISTS (SELECT 1 FROM item_words w WHERE w.word = ? AND "
+                                   "w.item_id = i.id)"] * (len(found) - 1)
+            ),
             found,
+            {"join": "JOIN item_words w0 ON w0.item_id = i.id", "order": "w0.item_id"},
         ))  # fmt: skip
         day = row.acquisition_date
         lines["category + one day"].append((
@@ -276,7 +311,8 @@ def criteria(samples) -> dict[str, list[tuple[dict, str, list]]]:
         ))  # fmt: skip
         lines["municipality + one day"].append((
             {"municipality": row.code, "from": str(day)[:10], "to": str(day)[:10]},
-            "d.municipality_id = ? AND p.acquisition_date >= ? AND p.acquisition_date <= ?",
+            "p.dealer_id IN (SELECT id FROM dealers WHERE municipality_id = ?) AND "
+            "p.acquisition_date >= ? AND p.acquisition_date <= ?",
             [row.municipality_id, day, day],
         ))  # fmt: skip
     return lines
@@ -299,16 +335,33 @@ class Raw:
             sql = sql.replace("?", "%s")
         return self.conn.execute(sql, params).fetchall()
 
-    def search(self, where: str, params: list) -> int:
-        """Count, page of ids, the page's rows: what a search answers."""
-        (total,) = self.rows(f"SELECT count(*) {_FROM} WHERE {where}", params)[0]
+    def gram_items(self, gram: str, cap: int = 200) -> int:
+        """How many items have ``gram``, counted up to ``cap``."""
+        sql = "SELECT count(*) FROM (SELECT 1 FROM item_identifier_grams WHERE gram = ? LIMIT "
+        return self.rows(f"{sql}{cap}) g", [gram])[0][0]
+
+    def word_items(self, word: str, cap: int = 1000) -> int:
+        """How many items have ``word``, counted up to ``cap``."""
+        sql = "SELECT count(*) FROM (SELECT 1 FROM item_words WHERE word = ? LIMIT "
+        return self.rows(f"{sql}{cap}) w", [word])[0][0]
+
+    def search(self, where: str, params: list, join: str = "", order: str = "i.id") -> int:
+        """Count (up to the API's cap), page of ids, the page's rows: what a search
+        answers."""
+        if re.search(r"\bs\.", where):
+            join += _SELLERS
+        (total,) = self.rows(
+            f"SELECT count(*) FROM (SELECT 1 {_FROM} {join} WHERE {where} LIMIT "
+            f"{TOTAL_CAP + 1}) c", params,
+        )[0]  # fmt: skip
         ids = [r[0] for r in self.rows(
-            f"SELECT i.id {_FROM} WHERE {where} ORDER BY i.id DESC LIMIT {PER_PAGE + 1}", params
+            f"SELECT i.id {_FROM} {join} WHERE {where} ORDER BY {order} DESC "
+            f"LIMIT {PER_PAGE + 1}", params,
         )]  # fmt: skip
         if ids:
             marks = ", ".join("?" * len(ids[:PER_PAGE]))
             self.rows(f"{_DETAIL} WHERE i.id IN ({marks})", ids[:PER_PAGE])
-        return total
+        return min(total, TOTAL_CAP)
 
 
 def samples_of(raw: Raw, count: int, seed: int = 21) -> list:
@@ -349,13 +402,13 @@ def app_for(url: str):
 def measure_search(url: str, label: str, size: int) -> dict[str, tuple[float, float, float]]:
     """Per criterion: (our p50, our p99, raw p50) in milliseconds."""
     raw = Raw(url)
-    lines = criteria(samples_of(raw, SAMPLES))
+    lines = criteria(samples_of(raw, SAMPLES), raw)
     app, headers = app_for(url)
     client = app.test_client()
     result = {}
     for name, queries in lines.items():
         ours, bare = [], []
-        for query, where, params in queries:
+        for query, where, params, *extra in queries:
             started = time.perf_counter()
             response = client.get(
                 "/api/v1/search/items",
@@ -366,7 +419,7 @@ def measure_search(url: str, label: str, size: int) -> dict[str, tuple[float, fl
             if response.status_code != 200:
                 raise RuntimeError(f"{name}: {response.status_code} {response.get_json()}")
             started = time.perf_counter()
-            total = raw.search(where, params)
+            total = raw.search(where, params, **(extra[0] if extra else {}))
             bare.append(time.perf_counter() - started)
             # An identifier's key candidates that are no match (two edits) count in raw only.
             if total != response.get_json()["total"] and name != "identifier":

@@ -2,7 +2,8 @@
 
 - ``frequent_seller`` and ``resold_identifier`` at registration (``detect_at_registration``):
   a few indexed lookups per new entry (the seller's document number, the items' normalised
-  identifiers), never a scan of the register;
+  identifiers), never a scan of the register; ``resold_identifier`` again when a correction
+  changes an identifier (``detect_resold``);
 - ``low_price`` by the worker's job (``find_low_prices``): the median price of like goods
   (category, brand, model) over a window needs the wider look; one set-based statement
   compares the items registered since the job last looked with those medians.
@@ -154,6 +155,16 @@ def detect_at_registration(session: Session, purchases, *, now: datetime) -> lis
             alert = _frequent_seller(session, norm, typed, now=now, config=config)
             if alert is not None:
                 raised.append(alert)
+    return raised + detect_resold(session, purchases, now=now, config=config)
+
+
+def detect_resold(
+    session: Session, purchases, *, now: datetime, config: AlertSettings | None = None
+) -> list[Alert]:
+    """The resold-identifier alerts that these entries' items make with what they say now
+    (also after a correction of an identifier): an indexed lookup per identifier."""
+    config = config or settings()
+    raised = []
     seen: set[tuple[str, str, str]] = set()
     for purchase in purchases:
         for item in purchase.items:

@@ -69,6 +69,7 @@ def search(args):
     return {
         "items": page.results,
         "total": page.total,
+        "total_capped": page.total_capped,
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,

@@ -1,7 +1,8 @@
-"""Keeping the search indexes in step with the register: a new item's grams and words.
+"""Keeping the search indexes in step with the register: an item's grams and words.
 
-Called once per registration (one statement per table, whatever the number of items), and
-by the migration and the benchmark to fill the indexes for items already registered.
+Called once per registration (one statement per table, whatever the number of items), once
+per correction (the corrected values join those already indexed), and by the migration and
+the benchmark to fill the indexes for items already registered.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import is_placeholder
 
+from . import corrected
 from .models import GRAM_LENGTH, WORD_LENGTH, ItemIdentifierGram, ItemWord
 
 NORM_COLUMNS = ("imei_norm", "serial_norm", "frame_norm")
@@ -65,3 +69,25 @@ def index_items(session: Session, items: Iterable) -> None:
         session.execute(insert(ItemIdentifierGram), [{"gram": g, "item_id": i} for g, i in grams])
     if found:
         session.execute(insert(ItemWord), [{"word": w, "item_id": i} for w, i in found])
+
+
+def index_corrected(session: Session, purchase) -> None:
+    """Add what a corrected entry's items say now to the search indexes, in the caller's
+    transaction. The rows of the values they replace stay, so that the search finds the
+    item by its registered values too (a correction may hide a stolen identifier)."""
+    current = [
+        corrected.index_view(item.id, corrected.versions(item, purchase.corrections)[-1])
+        for item in purchase.items
+    ]
+    grams, found = index_rows(current)
+    insert_new = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    if grams:
+        session.execute(
+            insert_new(ItemIdentifierGram).on_conflict_do_nothing(),
+            [{"gram": g, "item_id": i} for g, i in grams],
+        )
+    if found:
+        session.execute(
+            insert_new(ItemWord).on_conflict_do_nothing(),
+            [{"word": w, "item_id": i} for w, i in found],
+        )

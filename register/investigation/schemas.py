@@ -83,6 +83,9 @@ class MatchOut(Schema):
     )
     identifier_type = fields.String()
     confidence = fields.Float(allow_none=True)
+    earlier_value = fields.Boolean(
+        metadata={"description": "matched a value that a correction has since replaced"}
+    )
 
 
 class SearchPurchaseOut(Schema):
@@ -126,7 +129,12 @@ class SearchResultOut(Schema):
 
 class SearchPageOut(Schema):
     items = fields.List(fields.Nested(SearchResultOut))
-    total = fields.Integer(metadata={"description": "how many results there are in all"})
+    total = fields.Integer(
+        metadata={"description": "how many results there are in all, counted up to 1,000"}
+    )
+    total_capped = fields.Boolean(
+        metadata={"description": "true: there are more results than `total`"}
+    )
     page = fields.Integer(allow_none=True)
     per_page = fields.Integer()
     pages = fields.Integer()

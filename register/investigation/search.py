@@ -4,8 +4,9 @@ identifier, the seller, words, category, dates and municipality.
 Every criterion is an index lookup (the items' normalised columns and keys, the grams and
 words tables, the sellers' indexes); the criteria narrow one statement over the items in
 scope, newest first, read a page at a time by keyset (``cursor``: the last item id seen)
-or by page number. A search is refused unless it states a purpose, and is audited with its
-criteria (``audit_search``).
+or by page number. A corrected item is found by what it says now and by what it said before
+(``corrected``); a result shows what it says now. A search is refused unless it states a
+purpose, and is audited with its criteria (``audit_search``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from stolen_db.matching import Identifiers, explain, query_keys
@@ -30,17 +31,27 @@ from ..accounts.authz import Principal
 from ..accounts.models import Role
 from ..dealers.models import Dealer, Municipality
 from ..hits.models import ItemIdentifierKey
-from ..hits.service import item_identifiers
-from ..purchases.models import Item, Purchase, Seller, effective_status
+from ..purchases.models import Correction, Item, Purchase, Seller, effective_status
 from ..purchases.shapes import seller_shape
+from . import corrected
 from .indexing import NORM_COLUMNS, words
 from .models import GRAM_LENGTH, ItemIdentifierGram, ItemWord
 
-# At most this many grams of a partial identifier are looked up (its first, last and
-# middle ones); the containment check on the candidates does the rest.
+# A partial identifier's candidates are the items with its rarest grams: of at most
+# _GRAMS_WEIGHED grams spread over it, each counted up to _GRAM_COUNT_CAP items, the
+# _GRAMS_LOOKED_UP rarest, the rarest first (the one the lookup starts from). Grams that
+# many identifiers share (an IMEI's type allocation code) would make the lookup grow with
+# the register. The containment check on the candidates does the rest.
+_GRAMS_WEIGHED = 6
+_GRAM_COUNT_CAP = 200
 _GRAMS_LOOKED_UP = 3
+_CANDIDATES_LISTED = 500
 # An identifier that matches more items than this is no identifier worth the name.
 _IDENTIFIER_CANDIDATES = 5000
+# A search counts its results up to this many; the answer says when there are more.
+TOTAL_CAP = 1000
+# Words are weighed like grams: each counted up to this many items.
+_WORD_COUNT_CAP = 1000
 
 
 # Why a search is refused (``SearchRefused.code``), in the API's words; pages translate.
@@ -73,6 +84,7 @@ class SearchPage:
     page: int | None
     next_cursor: int | None
     criteria: dict = field(default_factory=dict)
+    total_capped: bool = False  # there are more results than ``total`` (``TOTAL_CAP``)
 
     @property
     def pages(self) -> int:
@@ -98,21 +110,25 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
     criteria = criteria_of(args)
     if not any(name != "brand" for name in criteria):
         raise SearchRefused("_schema", "no_criterion")
-    statement = (
-        select(Item.id)
-        .join(Purchase, Purchase.id == Item.purchase_id)
-        .join(Dealer, Dealer.id == Item.dealer_id)
-        .where(principal.dealer_clause(Dealer.id, Dealer.municipality_id))
-    )
+    statement = select(Item.id).join(Purchase, Purchase.id == Item.purchase_id)
+    if principal.role == Role.DEALER or not principal.is_national:
+        statement = statement.where(
+            _dealers(principal.dealer_clause(Dealer.id, Dealer.municipality_id))
+        )
     matches: dict[int, dict] = {}
     if args.get("identifier"):
         matches = identifier_matches(session, args["identifier"], args.get("brand"))
         statement = statement.where(Item.id.in_(list(matches) or [0]))
     if args.get("partial"):
-        statement = statement.where(partial_clause(args["partial"]))
+        clause, earlier = partial_clause(session, args["partial"])
+        statement = statement.where(clause)
+        matches = earlier | matches  # an item matched by the identifier says so
     statement = _seller_filters(statement, args)
+    # Newest first: by the item's id, or by the same id in the index a search reads its
+    # items from in that order, so that a page is read without sorting every match.
+    order = Item.id
     if args.get("q"):
-        statement = statement.where(*word_clauses(args["q"]))
+        statement, order = _with_words(session, statement, args["q"])
     if args.get("category"):
         statement = statement.where(Item.category == args["category"])
     if args.get("date_from"):
@@ -121,15 +137,19 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
         statement = statement.where(Purchase.acquisition_date <= args["date_to"])
     if args.get("municipality"):
         statement = statement.where(
-            Dealer.municipality_id == _municipality_id(session, args["municipality"])
+            _dealers(Dealer.municipality_id == _municipality_id(session, args["municipality"]))
         )
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    # Counted up to a cap: a count costs what it counts, and beyond the cap an officer
+    # narrows the search rather than reads on.
+    counted = session.scalar(
+        select(func.count()).select_from(statement.limit(TOTAL_CAP + 1).subquery())
+    )
     per_page = args.get("per_page") or 50
     # One row more than the page: whether there is a next page, without counting again.
-    page_statement = statement.order_by(Item.id.desc()).limit(per_page + 1)
+    page_statement = statement.order_by(order.desc()).limit(per_page + 1)
     page = None
     if args.get("cursor"):
-        page_statement = page_statement.where(Item.id < args["cursor"])
+        page_statement = page_statement.where(order < args["cursor"])
     else:
         page = args.get("page") or 1
         page_statement = page_statement.offset((page - 1) * per_page)
@@ -137,7 +157,8 @@ def search_items(session: Session, principal: Principal, args: dict) -> SearchPa
     next_cursor = ids[per_page - 1] if len(ids) > per_page else None
     ids = ids[:per_page]
     results = present_results(session, principal, ids, matches, args.get("partial"))
-    return SearchPage(results, total, per_page, page, next_cursor, criteria)
+    total, capped = min(counted, TOTAL_CAP), counted > TOTAL_CAP
+    return SearchPage(results, total, per_page, page, next_cursor, criteria, capped)
 
 
 def identifier_matches(session: Session, text: str, brand: str | None) -> dict[int, dict]:
@@ -162,55 +183,148 @@ def identifier_matches(session: Session, text: str, brand: str | None) -> dict[i
                 .limit(_IDENTIFIER_CANDIDATES)
             )
         )
+    items = list(session.scalars(select(Item).where(Item.id.in_(sorted(candidates)))))
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items))
     matches: dict[int, dict] = {}
-    for item in session.scalars(select(Item).where(Item.id.in_(sorted(candidates)))):
-        if _has_placeholder_only(item):
-            continue
-        why = explain(query, item_identifiers(item))
-        if why is not None and not is_placeholder(
-            normalize_serial(getattr(item, why.identifier_type))
-        ):
-            matches[item.id] = {
-                "kind": why.kind,
-                "identifier_type": why.identifier_type,
-                "confidence": why.confidence,
-            }
+    for item in items:
+        history = corrected.versions(item, corrections.get(item.purchase_id, ()))
+        best = None
+        for earlier, values in _newest_first(history):
+            why = explain(query, corrected.identifiers(values))
+            if why is None or is_placeholder(normalize_serial(values[why.identifier_type])):
+                continue
+            if best is None or why.confidence > best["confidence"]:
+                best = _match(why.kind, why.identifier_type, why.confidence, earlier)
+        if best is not None:
+            matches[item.id] = best
     return matches
 
 
-def _has_placeholder_only(item: Item) -> bool:
-    return all(is_placeholder(getattr(item, column)) for column in NORM_COLUMNS)
+def _newest_first(history: list[dict]):
+    """(whether it is an earlier value, the values) of an item's versions, what it says now
+    first: a match by what it says now wins a tie."""
+    for position, values in enumerate(reversed(history)):
+        yield position > 0, values
 
 
-def partial_clause(text: str):
+def _match(kind: str, identifier_type: str, confidence: float | None, earlier: bool) -> dict:
+    return {
+        "kind": kind,
+        "identifier_type": identifier_type,
+        "confidence": confidence,
+        "earlier_value": earlier,
+    }
+
+
+def partial_clause(session: Session, text: str) -> tuple:
     """Items with ``text`` (normalised, at least 4 characters) inside one of their
-    normalised identifiers: candidates from the grams index, each checked for containment."""
+    normalised identifiers, now or before a correction: candidates from the grams index,
+    each checked for containment. The clause, and the match of each item found."""
     norm = normalize_serial(text)
     if len(norm) < GRAM_LENGTH:
         raise SearchRefused("partial", "too_short")
     if is_placeholder(norm):
         raise SearchRefused("partial", "placeholder")
-    starts = sorted({0, len(norm) - GRAM_LENGTH, (len(norm) - GRAM_LENGTH) // 2})
-    grams = [norm[start : start + GRAM_LENGTH] for start in starts][:_GRAMS_LOOKED_UP]
+    grams = _rarest_grams(session, norm)
     first, *others = [ItemIdentifierGram.__table__.alias(f"g{n}") for n in range(len(grams))]
     candidates = select(first.c.item_id).where(first.c.gram == grams[0])
     for alias, gram in zip(others, grams[1:], strict=True):
         candidates = candidates.join(
             alias, and_(alias.c.item_id == first.c.item_id, alias.c.gram == gram)
         )
+    # Looked up once when they are few (the count, the page and the earlier values each
+    # read them); a part that many identifiers share stays a subquery.
+    listed = list(session.scalars(candidates.limit(_CANDIDATES_LISTED + 1)))
+    if len(listed) <= _CANDIDATES_LISTED:
+        candidates = listed or [0]
     contains = [
         and_(column.contains(norm, autoescape=True), column.not_in(sorted(PLACEHOLDER_WORDS)))
         for column in (Item.imei_norm, Item.serial_norm, Item.frame_norm)
     ]
-    return and_(Item.id.in_(candidates), or_(*contains))
+    earlier = _earlier_partial_matches(session, norm, candidates)
+    if earlier:
+        contains.append(Item.id.in_(sorted(earlier)))
+    return and_(Item.id.in_(candidates), or_(*contains)), earlier
 
 
-def word_clauses(text: str) -> list:
-    """One clause per word of ``text``: items whose brand, model or description has it."""
+def _rarest_grams(session: Session, norm: str) -> list[str]:
+    """The grams of ``norm`` to look up, the rarest first: one statement counts each
+    weighed gram's items up to a cap, so the weighing costs the same at any size."""
+    last = len(norm) - GRAM_LENGTH
+    weighed = min(_GRAMS_WEIGHED, last + 1)
+    starts = sorted({round(n * last / max(weighed - 1, 1)) for n in range(weighed)})
+    grams = list(dict.fromkeys(norm[start : start + GRAM_LENGTH] for start in starts))
+    return _by_rarity(session, ItemIdentifierGram.__table__.c.gram, grams, _GRAM_COUNT_CAP)[
+        :_GRAMS_LOOKED_UP
+    ]
+
+
+def _earlier_partial_matches(session: Session, norm: str, candidates) -> dict[int, dict]:
+    """The corrected items among ``candidates`` that held ``norm`` in an identifier before a
+    correction replaced it (their grams stay indexed): item id -> its match."""
+    items = list(
+        session.scalars(
+            select(Item).where(
+                Item.id.in_(candidates), Item.purchase_id.in_(select(Correction.purchase_id))
+            )
+        )
+    )
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items))
+    found: dict[int, dict] = {}
+    for item in items:
+        for values in corrected.versions(item, corrections.get(item.purchase_id, ()))[:-1]:
+            identifier_type = _containing(corrected.normalised(values), norm)
+            if identifier_type is not None:
+                found[item.id] = _match("partial", identifier_type, None, True)
+                break
+    return found
+
+
+def _containing(norms: dict[str, str | None], norm: str) -> str | None:
+    """The type of the first identifier (no placeholder) with ``norm`` inside, if any."""
+    for identifier_type, column in zip(
+        ("imei", "serial_number", "frame_number"), NORM_COLUMNS, strict=True
+    ):
+        value = norms[column]
+        if value and norm in value and not is_placeholder(value):
+            return identifier_type
+    return None
+
+
+def _with_words(session: Session, statement, text: str):
+    """``statement`` narrowed to items whose brand, model or description has every word of
+    ``text``: it reads the rarest word's items from the words index newest first and checks
+    the other words of each (an index lookup apiece). The statement, and the column that
+    orders it newest first."""
     found = sorted(words(text))
     if not found:
         raise SearchRefused("q", "no_words")
-    return [Item.id.in_(select(ItemWord.item_id).where(ItemWord.word == word)) for word in found]
+    rarest, *others = _by_rarity(session, ItemWord.__table__.c.word, found, _WORD_COUNT_CAP)
+    first = ItemWord.__table__.alias("w0")
+    statement = statement.join(first, and_(first.c.item_id == Item.id, first.c.word == rarest))
+    for word in others:
+        statement = statement.where(
+            select(ItemWord.item_id)
+            .where(ItemWord.word == word, ItemWord.item_id == Item.id)
+            .exists()
+        )
+    return statement, first.c.item_id
+
+
+def _by_rarity(session: Session, key, values: list[str], cap: int) -> list[str]:
+    """``values`` of an index's ``key`` column, the rarest first: one statement counts the
+    items of each up to ``cap``, so weighing them costs the same at any size."""
+    if len(values) == 1:
+        return values
+    table = key.table
+    counts = [
+        select(literal(value).label("value"), func.count().label("items")).select_from(
+            select(table.c.item_id).where(key == value).limit(cap).subquery()
+        )
+        for value in values
+    ]
+    rows = session.execute(union_all(*counts)).all()
+    return [row.value for row in sorted(rows, key=lambda row: (row.items, row.value))]
 
 
 def _seller_filters(statement, args: dict):
@@ -243,6 +357,12 @@ def folded_postcode():
     return func.upper(no_spaces)
 
 
+def _dealers(clause):
+    """Entries of the dealers that meet ``clause``: their few ids, then each one's entries
+    by its (dealer, acquisition date) index."""
+    return Purchase.dealer_id.in_(select(Dealer.id).where(clause))
+
+
 def _municipality_id(session: Session, code: str) -> int:
     found = session.scalar(select(Municipality.id).where(Municipality.code == code.strip().upper()))
     if found is None:
@@ -253,8 +373,8 @@ def _municipality_id(session: Session, code: str) -> int:
 def present_results(
     session: Session, principal: Principal, ids: list[int], matches: dict, partial: str | None
 ) -> list[dict]:
-    """The results in the order of ``ids``: item, status, purchase, dealer and (for the
-    police) the seller, with how each matched."""
+    """The results in the order of ``ids``: item (as it says now), status, purchase, dealer
+    and (for the police) the seller, with how each matched."""
     if not ids:
         return []
     items = {
@@ -270,6 +390,7 @@ def present_results(
             )
         )
     }
+    corrections = corrected.corrections_of(session, (item.purchase_id for item in items.values()))
     today = _today()
     shows_seller = principal.role == Role.POLICE
     partial_norm = normalize_serial(partial) if partial else None
@@ -279,7 +400,7 @@ def present_results(
         purchase, dealer = item.purchase, item.purchase.dealer
         results.append(
             {
-                "item": item,
+                "item": corrected.shown(item, corrections.get(purchase.id, ())),
                 "status": effective_status(item, today),
                 "purchase": purchase,
                 "dealer": {
@@ -296,14 +417,12 @@ def present_results(
 
 
 def _partial_match(item: Item, norm: str | None) -> dict | None:
+    """How an item found by part of what its identifiers say now matched."""
     if not norm:
         return None
-    for identifier_type, column in zip(
-        ("imei", "serial_number", "frame_number"), NORM_COLUMNS, strict=True
-    ):
-        if norm in (getattr(item, column) or ""):
-            return {"kind": "partial", "identifier_type": identifier_type, "confidence": None}
-    return None
+    norms = {column: getattr(item, column) for column in NORM_COLUMNS}
+    identifier_type = _containing(norms, norm)
+    return None if identifier_type is None else _match("partial", identifier_type, None, False)
 
 
 def seller_view(seller: Seller | None) -> dict | None:

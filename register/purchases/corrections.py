@@ -21,6 +21,7 @@ from ..clock import AMSTERDAM, aware
 from ..errors import flatten_errors
 from ..hits.service import index_item, record_hits, registration_turn
 from ..integrity.ledger import record_reindexed
+from ..investigation import on_corrected
 from . import chain
 from .messages import Message
 from .models import Correction, Purchase
@@ -119,6 +120,8 @@ def correct_purchase(
     session.add(correction)
     chain.seal(session, head, correction)
     _recheck_identifiers(session, purchase, new_changes.get("items", []), now)
+    if new_changes.get("items"):
+        on_corrected(session, purchase, now=now)  # search indexes and alerts
     return correction
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from notifications.worker import Worker
 from register.accounts.models import AuditEntry
 from register.investigation.models import Alert, AlertItem
-from tests.register.purchases.helpers import IMEI_1, IMEI_2, IMEI_3, phone
+from tests.register.purchases.helpers import IMEI_1, IMEI_2, IMEI_3, bicycle, phone
 
+from .test_corrected import correct
 from .test_search import laptop, registered
 
 ALERTS = "/api/v1/alerts"
@@ -109,6 +110,29 @@ class TestResoldIdentifier:
             registered(api, make.user("dealer"), [phone(IMEI_1)], document=document)
         (alert,) = alerts(session)
         assert alert.reason["dealers"] == 3 and len(linked(session, alert)) == 3
+
+    def test_a_frame_number_is_resold_only_within_its_brand(self, api, make, session):
+        gazelle = registered(api, make.user("dealer"), [bicycle("WBK123456X")], document="AB1111")
+        registered(
+            api, make.user("dealer"), [bicycle("WBK123456X", brand="Batavus")], document="AB2222"
+        )
+        assert alerts(session) == []
+        again = registered(api, make.user("dealer"), [bicycle("WBK 123456 X")], document="AB3333")
+        (alert,) = alerts(session, "resold_identifier")
+        assert alert.reason["identifier_type"] == "frame_number"
+        assert linked(session, alert) == ids(gazelle, again)
+
+    def test_an_identifier_corrected_into_one_another_dealer_registered_alerts(
+        self, api, make, session
+    ):
+        first = registered(api, make.user("dealer"), [phone(IMEI_1)], document="AB111111")
+        dealer = make.user("dealer")
+        second = registered(api, dealer, [phone(IMEI_2)], document="AB222222")
+        assert alerts(session) == []
+        correct(api, dealer, second["id"], {"id": second["items"][0]["id"], "imei": IMEI_1})
+        (alert,) = alerts(session, "resold_identifier")
+        assert alert.reason["identifier_type"] == "imei" and alert.reason["dealers"] == 2
+        assert linked(session, alert) == ids(first, second)
 
     def test_placeholders_never_alert(self, api, make, session):
         for document in ("AB111111", "AB222222"):

@@ -34,6 +34,18 @@ def test_the_search_page_finds_and_audits(client, api, make, session):
     assert entry.details["criteria"] == {"identifier": IMEI_1}
 
 
+def test_the_search_page_says_when_there_are_more_results_than_counted(
+    client, api, make, monkeypatch
+):
+    dealer = make.user("dealer")
+    for _ in range(2):
+        registered(api, dealer, [phone(IMEI_1)])
+    monkeypatch.setattr("register.investigation.search.TOTAL_CAP", 1)
+    log_in(client, make.user("police"))
+    response = client.get("/search", query_string={"purpose": "PL-1", "identifier": IMEI_1})
+    assert "Meer dan 1 resultaten" in response.get_data(as_text=True)
+
+
 def test_a_search_without_purpose_shows_the_error_summary(client, make, session):
     log_in(client, make.user("police"))
     response = client.get("/search", query_string={"identifier": IMEI_1, "partial": "ab"})

@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from register.accounts.models import AuditEntry
-from tests.register.purchases.helpers import IMEI_1, IMEI_2, IMEI_3, SELLER, phone, purchase
+from tests.register.purchases.helpers import (
+    IMEI_1,
+    IMEI_2,
+    IMEI_3,
+    SELLER,
+    bicycle,
+    phone,
+    purchase,
+)
 
 SEARCH = "/api/v1/search/items"
 PURPOSE = "PL0900-2026-77"
@@ -109,7 +117,12 @@ class TestPartial:
             "kind": "partial",
             "identifier_type": "serial_number",
             "confidence": None,
+            "earlier_value": False,
         }
+        bike = registered(api, dealer, [bicycle("GZ-2024-88K7")])
+        (result,) = search(api, police, partial="2488k").json["items"]
+        assert result["item"]["id"] == bike["items"][0]["id"]
+        assert result["match"]["identifier_type"] == "frame_number"
 
     def test_fewer_than_four_characters_are_refused(self, api, police):
         response = search(api, police, partial="K1-23")
@@ -211,6 +224,31 @@ class TestAnswer:
         by_page = search(api, police, identifier=IMEI_1, per_page=2, page=2)
         assert found(by_page) == ids[::-1][2:4]
         assert by_page.json["pages"] == 3
+
+    def test_the_count_stops_at_its_cap_and_says_there_are_more(
+        self, api, dealer, police, monkeypatch
+    ):
+        ids = [registered(api, dealer, [phone(IMEI_1)])["items"][0]["id"] for _ in range(3)]
+        monkeypatch.setattr("register.investigation.search.TOTAL_CAP", 3)
+        exact = search(api, police, identifier=IMEI_1)
+        assert (exact.json["total"], exact.json["total_capped"]) == (3, False)
+        monkeypatch.setattr("register.investigation.search.TOTAL_CAP", 2)
+        capped = search(api, police, identifier=IMEI_1, per_page=2)
+        assert (capped.json["total"], capped.json["total_capped"]) == (2, True)
+        assert found(capped) == ids[::-1][:2]
+        rest = search(api, police, identifier=IMEI_1, per_page=2, cursor=capped.json["next"])
+        assert found(rest) == ids[:1]
+
+    def test_words_page_newest_first_with_a_cursor(self, api, dealer, police):
+        ids = [
+            registered(api, dealer, [phone(imei, description="red case")])["items"][0]["id"]
+            for imei in (IMEI_1, IMEI_2, IMEI_3)
+        ]
+        registered(api, dealer, [laptop("C02XK1ABCDEF", description="red sleeve")])
+        first = search(api, police, q="red iphone", per_page=2)
+        assert found(first) == ids[::-1][:2] and first.json["total"] == 3
+        second = search(api, police, q="red iphone", per_page=2, cursor=first.json["next"])
+        assert found(second) == ids[:1] and second.json["next"] is None
 
     def test_each_result_has_item_status_purchase_dealer_and_for_police_the_seller(
         self, api, dealer, police, make
