@@ -27,6 +27,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select, text
 
+from notifications.mail import MAIL_EVENT_TYPE
 from notifications.models import DELIVERED, DeliveryAttempt, OutboxEvent
 from register import create_app
 from register.accounts.models import User
@@ -148,8 +149,9 @@ def scale_database():
 
 
 @pytest.fixture
-def stack(scale_database, tmp_path):
-    """The receiver, two web processes and two workers; all stopped afterwards."""
+def stack(scale_database, tmp_path, smtp_port, mail_catcher):
+    """The receiver, a mail server (dealers are mailed of their held goods), two web
+    processes and two workers; all stopped afterwards."""
     receiver = start_receiver()
     receiver.mode = "slow"  # each answer takes a moment: the workers overlap
     receiver.delay = 0.02
@@ -159,6 +161,8 @@ def stack(scale_database, tmp_path):
             "REGISTER_RATELIMIT_STORAGE_URI": REDIS_URL,
             # A prefix of this run's own: counts left in Redis by other runs do not count.
             "REGISTER_RATELIMIT_KEY_PREFIX": f"scale-out-{uuid.uuid4().hex[:8]}",
+            "REGISTER_MAIL_SERVER": "127.0.0.1",
+            "REGISTER_MAIL_PORT": str(smtp_port),
         }
     )
     web = [WebProcess(env, tmp_path, "web-a"), WebProcess(env, tmp_path, "web-b")]
@@ -168,7 +172,8 @@ def stack(scale_database, tmp_path):
         urls = [process.url() for process in web]
         for worker in workers:
             worker.wait_for_log("started")
-        yield {"urls": urls, "web": web, "workers": workers, "receiver": receiver}
+        yield {"urls": urls, "web": web, "workers": workers, "receiver": receiver,
+               "mail": mail_catcher}  # fmt: skip
     finally:
         for process in web:
             process.stop()
@@ -344,8 +349,12 @@ def test_two_web_processes_and_two_workers_on_postgresql_lose_and_repeat_nothing
             assert verification.ok, verification.problem
             assert verify_items(session, dealer_id)[1] == []  # its ledger, and its items
 
-        # Every hit has exactly one event, and every event is a hit's.
-        events = session.scalars(select(OutboxEvent)).all()
+        # Every hit has exactly one event, and every other event is a mail to a dealer
+        # whose goods went on hold, which reached the mail server once.
+        everything = session.scalars(select(OutboxEvent)).all()
+        events = [e for e in everything if e.type != MAIL_EVENT_TYPE]
+        mails = [e for e in everything if e.type == MAIL_EVENT_TYPE]
+        assert mails and len(stack["mail"].mails) == len(mails)
         assert sorted(e.id for e in events) == sorted(h.outbox_event_id for h in hits)
         assert {e.dedupe_key for e in events} == {f"hit:{h.id}" for h in hits}
 
@@ -364,9 +373,9 @@ def test_two_web_processes_and_two_workers_on_postgresql_lose_and_repeat_nothing
         # and both workers took part.
         attempts = session.scalars(select(DeliveryAttempt)).all()
         per_event = Counter(a.event_id for a in attempts)
-        assert per_event == Counter({e.id: 1 for e in events})
+        assert per_event == Counter({e.id: 1 for e in everything})
         assert {a.outcome for a in attempts} == {"delivered"}
-        assert len(receiver.received) == len(attempts)
+        assert len(receiver.received) == len(events)
         assert len({a.worker_id for a in attempts}) == 2
         session.rollback()
     with app.app_context():
