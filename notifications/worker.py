@@ -255,6 +255,21 @@ def release(session: Session, claims: list[Claim], *, now: datetime) -> None:
         )
 
 
+def _hand_back(
+    session: Session, event_id: int, claimed_by: str, claimed_at, error: str, *,
+    worker_id: str, now: datetime, policy: RetryPolicy, retry_at: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Count a claim that gave no outcome as a lost attempt and make the event due again
+    (``_record_failure``); False when the claim is no longer the row's."""
+    if not _record_failure(
+        session, event_id, claimed_by, error, now=now, policy=policy, retry_at=retry_at
+    ):
+        return False
+    _add_attempt(session, event_id, worker_id=worker_id, started_at=aware(claimed_at),
+                 outcome=ATTEMPT_LOST, error=error)  # fmt: skip
+    return True
+
+
 def sweep_stuck(
     session: Session,
     *,
@@ -275,15 +290,8 @@ def sweep_stuck(
     swept = 0
     for event_id, claimed_by, claimed_at in stuck:
         error = f"no outcome from {claimed_by} within {int(timeout.total_seconds())} s"
-        if _record_failure(session, event_id, claimed_by, error, now=now, policy=policy):
-            _add_attempt(
-                session,
-                event_id,
-                worker_id=worker_id,
-                started_at=aware(claimed_at),
-                outcome=ATTEMPT_LOST,
-                error=error,
-            )
+        if _hand_back(session, event_id, claimed_by, claimed_at, error,
+                      worker_id=worker_id, now=now, policy=policy):  # fmt: skip
             log.warning("swept event %s: %s", event_id, error, extra={"event_id": event_id})
             swept += 1
     session.flush()
@@ -348,17 +356,8 @@ def reclaim_from_dead_workers(
     reclaimed = 0
     for event_id, claimed_by, claimed_at in orphaned:
         error = f"worker {claim_owner(claimed_by) or claimed_by} stopped beating"
-        if _record_failure(
-            session, event_id, claimed_by, error, now=now, policy=policy, retry_at=now
-        ):
-            _add_attempt(
-                session,
-                event_id,
-                worker_id=worker_id,
-                started_at=aware(claimed_at),
-                outcome=ATTEMPT_LOST,
-                error=error,
-            )
+        if _hand_back(session, event_id, claimed_by, claimed_at, error,
+                      worker_id=worker_id, now=now, policy=policy, retry_at=now):  # fmt: skip
             log.warning("reclaimed event %s: %s", event_id, error, extra={"event_id": event_id})
             reclaimed += 1
     session.execute(
