@@ -101,6 +101,16 @@ def set_alert_status(
     return alert
 
 
+def _alert_in_window(session: Session, kind: AlertKind, subject: str, since: datetime):
+    """The newest alert on ``subject`` raised since ``since``, or None."""
+    return session.scalar(
+        select(Alert)
+        .where(Alert.kind == kind.value, Alert.subject == subject, Alert.created_at >= since)
+        .order_by(Alert.id.desc())
+        .limit(1)
+    )
+
+
 def _raise_alert(
     session: Session,
     kind: AlertKind,
@@ -109,16 +119,12 @@ def _raise_alert(
     item_ids: Iterable[int],
     *,
     now: datetime,
-    window: timedelta,
+    alert: Alert | None,
 ) -> Alert:
-    """The alert on ``subject`` raised within ``window``, with ``item_ids`` joined to it and
-    its reason brought up to date; a new alert when there is none."""
-    alert = session.scalar(
-        select(Alert)
-        .where(Alert.kind == kind.value, Alert.subject == subject, Alert.created_at >= now - window)
-        .order_by(Alert.id.desc())
-        .limit(1)
-    )
+    """``alert`` (or a new one when None) with ``item_ids`` joined to it and its reason
+    brought up to date; only the given ids' membership is read, so the cost does not grow
+    with the alert."""
+    item_ids = set(item_ids)
     if alert is None:
         alert = Alert(
             kind=kind.value, subject=subject, created_at=now, updated_at=now,
@@ -131,10 +137,14 @@ def _raise_alert(
         alert.reason = reason
         alert.updated_at = now
         known = set(
-            session.scalars(select(AlertItem.item_id).where(AlertItem.alert_id == alert.id))
+            session.scalars(
+                select(AlertItem.item_id).where(
+                    AlertItem.alert_id == alert.id, AlertItem.item_id.in_(sorted(item_ids))
+                )
+            )
         )
     session.add_all(
-        AlertItem(alert_id=alert.id, item_id=item_id) for item_id in sorted(set(item_ids) - known)
+        AlertItem(alert_id=alert.id, item_id=item_id) for item_id in sorted(item_ids - known)
     )
     session.flush()
     return alert
@@ -145,14 +155,15 @@ def detect_at_registration(session: Session, purchases, *, now: datetime) -> lis
     indexed lookups on their sellers' document numbers and their items' identifiers."""
     config = settings()
     raised = []
-    documents = {
-        normalize_serial(p.seller.id_document_number): p.seller.id_document_number
-        for p in purchases
-        if p.seller is not None and p.seller.id_document_number
-    }
-    for norm, typed in documents.items():
+    by_document: dict[str, tuple[str, list[int]]] = {}
+    for p in purchases:
+        if p.seller is not None and p.seller.id_document_number:
+            typed = p.seller.id_document_number
+            entry = by_document.setdefault(normalize_serial(typed), (typed, []))
+            entry[1].extend(item.id for item in p.items)
+    for norm, (typed, new_items) in by_document.items():
         if not is_placeholder(norm):
-            alert = _frequent_seller(session, norm, typed, now=now, config=config)
+            alert = _frequent_seller(session, norm, typed, new_items, now=now, config=config)
             if alert is not None:
                 raised.append(alert)
     return raised + detect_resold(session, purchases, now=now, config=config)
@@ -180,10 +191,13 @@ def detect_resold(
     return raised
 
 
-def _frequent_seller(session, norm, typed, *, now, config) -> Alert | None:
+def _frequent_seller(session, norm, typed, new_items, *, now, config) -> Alert | None:
+    """One aggregate over the seller's entries in the window; when it reaches a threshold,
+    an alert already raised in the window gets only the new entries' items, and a new alert
+    all the items of the window."""
     window = timedelta(days=config.frequent_seller_window_days)
     since = (now.astimezone(AMSTERDAM) - window).date() + timedelta(days=1)
-    rows = session.execute(
+    in_window = (
         select(Item.id, Item.dealer_id)
         .join(Purchase, Purchase.id == Item.purchase_id)
         .join(Seller, Seller.id == Purchase.seller_id)
@@ -192,22 +206,28 @@ def _frequent_seller(session, norm, typed, *, now, config) -> Alert | None:
             Seller.purged_at.is_(None),
             Purchase.acquisition_date >= since,
         )
-    ).all()
-    dealers = {dealer_id for _, dealer_id in rows}
-    if len(rows) < config.frequent_seller_items and len(dealers) < config.frequent_seller_dealers:
+        .subquery()
+    )
+    items, dealers = session.execute(
+        select(func.count(in_window.c.id), func.count(in_window.c.dealer_id.distinct()))
+    ).one()
+    if items < config.frequent_seller_items and dealers < config.frequent_seller_dealers:
         return None
     reason = {
-        "items": len(rows),
-        "dealers": len(dealers),
+        "items": items,
+        "dealers": dealers,
         "window_days": config.frequent_seller_window_days,
         "since": since.isoformat(),
         "threshold_items": config.frequent_seller_items,
         "threshold_dealers": config.frequent_seller_dealers,
     }
+    subject = subject_hash("document", norm)
+    alert = _alert_in_window(session, AlertKind.FREQUENT_SELLER, subject, now - window)
+    if alert is None:
+        new_items = session.scalars(select(in_window.c.id)).all()
     return _raise_alert(
-        session, AlertKind.FREQUENT_SELLER, subject_hash("document", norm), reason,
-        [item_id for item_id, _ in rows], now=now, window=window,
-    )  # fmt: skip
+        session, AlertKind.FREQUENT_SELLER, subject, reason, new_items, now=now, alert=alert
+    )
 
 
 def _resold(session, identifier_type, norm, brand, *, now, config) -> Alert | None:
@@ -230,9 +250,11 @@ def _resold(session, identifier_type, norm, brand, *, now, config) -> Alert | No
         "window_days": config.resold_window_days,
         "threshold_dealers": config.resold_dealers,
     }
+    subject = subject_hash(identifier_type, brand, norm)
+    alert = _alert_in_window(session, AlertKind.RESOLD_IDENTIFIER, subject, now - window)
     return _raise_alert(
-        session, AlertKind.RESOLD_IDENTIFIER, subject_hash(identifier_type, brand, norm), reason,
-        [row.id for row in rows], now=now, window=window,
+        session, AlertKind.RESOLD_IDENTIFIER, subject, reason, [row.id for row in rows],
+        now=now, alert=alert,
     )  # fmt: skip
 
 

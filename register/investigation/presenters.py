@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..dealers.models import Dealer
+from ..i18n import euros, long_date
 from ..purchases.models import Item, Purchase
 from .models import Alert
 
@@ -28,12 +29,6 @@ STATUS_LABELS = {
 }
 
 
-def euros(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    return f"€ {cents // 100},{cents % 100:02d}"
-
-
 def explanation(alert: Alert) -> str:
     """Why the alert fired, in the reader's language, from its structured reason."""
     r = alert.reason
@@ -42,7 +37,7 @@ def explanation(alert: Alert) -> str:
             "One identity document sold %(items)s goods at %(dealers)s dealers since "
             "%(since)s (a window of %(window_days)s days). An alert is raised from "
             "%(threshold_items)s goods or %(threshold_dealers)s dealers.",
-            **r,
+            **(r | {"since": long_date(r["since"])}),
         )
     if alert.kind == "resold_identifier":
         return _(

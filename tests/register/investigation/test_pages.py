@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from register.accounts.models import AuditEntry
@@ -10,6 +12,21 @@ from tests.factories import PASSWORD
 from tests.register.purchases.helpers import IMEI_1, IMEI_2, IMEI_3, phone
 
 from .test_search import registered
+
+DUTCH_MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 def log_in(client, user):
@@ -84,6 +101,9 @@ def test_the_alert_pages_explain_and_take_a_status(client, api, make, session, a
     log_in(client, police)
     listing = client.get("/alerts").get_data(as_text=True)
     assert "Frequente verkoper" in listing and "Eén identiteitsbewijs verkocht" in listing
+    since = date.fromisoformat(alert.reason["since"])
+    assert f"sinds {since.day} {DUTCH_MONTHS[since.month - 1]} {since.year}" in listing
+    assert alert.reason["since"] not in listing  # no ISO dates on a page
     one = client.get(f"/alerts/{alert.id}")
     assert one.status_code == 200
     assert session.scalars(select(AuditEntry.action)).all() == ["open_alert"]
