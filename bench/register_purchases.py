@@ -92,13 +92,41 @@ def prepare_tokens(database_url: str, dealers: int, seed: int) -> list[str]:
     return tokens
 
 
+FIRST_NAMES = ("Jan", "Fatima", "Daan", "Sanne", "Mohamed", "Emma", "Kevin", "Lotte", "Ahmet")
+LAST_NAMES = ("de Vries", "Jansen", "Bakker", "El Amrani", "Visser", "Yilmaz", "Smit", "Meijer")
+STREETS = ("Kerkstraat", "Dorpsweg", "Stationsplein", "Molenlaan", "Havenkade")
+
+
+def seller(rnd: random.Random) -> dict:
+    """A seller with a document number of their own (Dutch ID cards: two letters, then seven
+    letters or digits)."""
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    number = "".join(rnd.choice(letters) for _ in range(2)) + "".join(
+        rnd.choice(letters + "0123456789") for _ in range(7)
+    )
+    return {
+        "name": f"{rnd.choice(FIRST_NAMES)} {rnd.choice(LAST_NAMES)}",
+        "birth_date": f"{rnd.randrange(1950, 2006)}-{rnd.randrange(1, 13):02d}-"
+        f"{rnd.randrange(1, 29):02d}",
+        "address": {
+            "street": rnd.choice(STREETS),
+            "house_number": str(rnd.randrange(1, 300)),
+            "postcode": f"{rnd.randrange(1000, 10000)} {rnd.choice(letters)}{rnd.choice(letters)}",
+            "city": "Amsterdam",
+        },
+        "id_document": {"type": "id_card", "number": number, "issuing_country": "NL"},
+    }
+
+
 def payloads(count: int, seed: int) -> list[dict]:
-    """Registrations of goods as a dealer would buy them: identifiers from the generator."""
+    """Registrations of goods as dealers buy them: identifiers from the generator, most
+    sellers selling once and one in ten coming back (so some make frequent-seller alerts)."""
     from stolen_db.generator import Generator
 
     rnd = random.Random(seed)
     goods = Generator(seed, start=90_000_000)
     acquired = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    sellers: list[dict] = []
     out = []
     for _ in range(count):
         items = []
@@ -110,27 +138,10 @@ def payloads(count: int, seed: int) -> list[dict]:
                     item[kind] = data[kind]
             item["price_cents"] = rnd.randrange(500, 150_000)
             items.append(item)
-        out.append(
-            {
-                "acquired_at": acquired,
-                "seller": {
-                    "name": "Jan de Vries",
-                    "birth_date": "1990-04-01",
-                    "address": {
-                        "street": "Kerkstraat",
-                        "house_number": "12a",
-                        "postcode": "1017 GC",
-                        "city": "Amsterdam",
-                    },
-                    "id_document": {
-                        "type": "id_card",
-                        "number": "IXF123456",
-                        "issuing_country": "NL",
-                    },
-                },
-                "items": items,
-            }
-        )
+        returning = sellers and rnd.random() < 0.1
+        sold = rnd.choice(sellers) if returning else seller(rnd)
+        sellers.append(sold)
+        out.append({"acquired_at": acquired, "seller": sold, "items": items})
     return out
 
 
