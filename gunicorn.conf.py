@@ -25,3 +25,12 @@ preload_app = False
 accesslog = os.environ.get("REGISTER_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, its long-lived objects (models, schemas,
+    catalogues) move to the collector's permanent generation (``gc.freeze``): the garbage
+    collections that a request's many short-lived objects set off then skip them."""
+    import gc
+
+    gc.freeze()
