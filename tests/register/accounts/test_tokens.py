@@ -50,20 +50,20 @@ def test_a_read_with_a_token_shows_as_its_last_use_on_the_account_page_once_a_mi
         return row.split('data-label="Laatst gebruikt">')[1].split("</td>")[0]
 
     assert last_use() == "nooit"
-    clock.advance(minutes=3)  # 09:03 UTC
+    clock.advance(minutes=3)  # 09:03 UTC: 10:03 in Amsterdam, as the page says
     assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
-    assert last_use() == "2026-11-27 09:03"
+    assert last_use() == "27-11-2026 10:03"
 
     clock.advance(seconds=40)  # within the minute: the read writes nothing
     assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
     clock.advance(seconds=40)
-    assert last_use() == "2026-11-27 09:03"
+    assert last_use() == "27-11-2026 10:03"
     assert client.get("/api/v1/purchases", headers=bearer).status_code == 200
-    assert last_use() == "2026-11-27 09:04"
+    assert last_use() == "27-11-2026 10:04"
 
     clock.advance(minutes=5)  # a refused read is not a use
     assert client.get("/api/v1/purchases/999999", headers=bearer).status_code == 404
-    assert last_use() == "2026-11-27 09:04"
+    assert last_use() == "27-11-2026 10:04"
 
 
 def test_another_users_token_is_404_and_keeps_working(api, make, client):
