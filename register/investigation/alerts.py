@@ -1,9 +1,9 @@
 """Alerts: patterns worth a look, found incrementally.
 
 - ``frequent_seller`` and ``resold_identifier`` at registration (``detect_at_registration``):
-  a few indexed lookups per new entry (the seller's document number, the items' normalised
-  identifiers), never a scan of the register; ``resold_identifier`` again when a correction
-  changes an identifier (``detect_resold``);
+  a few indexed lookups per batch of new entries (the sellers' document numbers, the items'
+  normalised identifiers), never a scan of the register; ``resold_identifier`` again when a
+  correction changes an identifier (``detect_resold``);
 - ``low_price`` by the worker's job (``find_low_prices``): the median price of like goods
   (category, brand, model) over a window needs the wider look; one set-based statement
   compares the items registered since the job last looked with those medians.
@@ -150,94 +150,122 @@ def _raise_alert(
     return alert
 
 
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def detect_at_registration(session: Session, purchases, *, now: datetime) -> list[Alert]:
-    """The frequent-seller and resold-identifier alerts that new (flushed) entries make:
-    indexed lookups on their sellers' document numbers and their items' identifiers."""
+    """The frequent-seller and resold-identifier alerts that new (flushed) entries make: a
+    few indexed lookups per 500 document numbers and per 500 identifiers, whatever the
+    number of entries (one at the counter or a chunk of a CSV file)."""
     config = settings()
+    return _frequent_sellers(session, purchases, now=now, config=config) + detect_resold(
+        session, purchases, now=now, config=config
+    )
+
+
+def _frequent_sellers(session, purchases, *, now, config) -> list[Alert]:
+    """One aggregate per 500 sellers' document numbers (items per document and dealer in
+    the window); a document that reaches a threshold makes or joins its alert."""
+    window = timedelta(days=config.frequent_seller_window_days)
+    since = (now.astimezone(AMSTERDAM) - window).date() + timedelta(days=1)
+    new_items: dict[str, list[int]] = {}  # normalised document number -> the new items
+    stored_as: dict[str, str] = {}  # a stored form of a document number -> its normalised one
+    for purchase in purchases:
+        typed = purchase.seller.id_document_number if purchase.seller is not None else None
+        norm = normalize_serial(typed)
+        if typed and not is_placeholder(norm):
+            new_items.setdefault(norm, []).extend(item.id for item in purchase.items)
+            for form in (typed, typed.strip().upper(), norm):
+                stored_as[form] = norm
+    per_dealer: dict[str, dict[int, int]] = {}  # normalised number -> dealer -> items
+    for chunk in _chunks(sorted(stored_as)):
+        for number, dealer_id, items in session.execute(
+            _seller_items(chunk, since)
+            .with_only_columns(Seller.id_document_number, Item.dealer_id, func.count(Item.id))
+            .group_by(Seller.id_document_number, Item.dealer_id)
+        ):
+            dealers = per_dealer.setdefault(stored_as[number], {})
+            dealers[dealer_id] = dealers.get(dealer_id, 0) + items
     raised = []
-    by_document: dict[str, tuple[str, list[int]]] = {}
-    for p in purchases:
-        if p.seller is not None and p.seller.id_document_number:
-            typed = p.seller.id_document_number
-            entry = by_document.setdefault(normalize_serial(typed), (typed, []))
-            entry[1].extend(item.id for item in p.items)
-    for norm, (typed, new_items) in by_document.items():
-        if not is_placeholder(norm):
-            alert = _frequent_seller(session, norm, typed, new_items, now=now, config=config)
-            if alert is not None:
-                raised.append(alert)
-    return raised + detect_resold(session, purchases, now=now, config=config)
+    for norm, dealers in per_dealer.items():
+        items = sum(dealers.values())
+        if items < config.frequent_seller_items and len(dealers) < config.frequent_seller_dealers:
+            continue
+        reason = {
+            "items": items,
+            "dealers": len(dealers),
+            "window_days": config.frequent_seller_window_days,
+            "since": since.isoformat(),
+            "threshold_items": config.frequent_seller_items,
+            "threshold_dealers": config.frequent_seller_dealers,
+        }
+        subject = subject_hash("document", norm)
+        alert = _alert_in_window(session, AlertKind.FREQUENT_SELLER, subject, now - window)
+        joined = new_items[norm]  # an alert raised in the window has the earlier items
+        if alert is None:
+            forms = sorted(form for form, of in stored_as.items() if of == norm)
+            joined = session.scalars(_seller_items(forms, since)).all()
+        raised.append(
+            _raise_alert(
+                session, AlertKind.FREQUENT_SELLER, subject, reason, joined, now=now, alert=alert
+            )
+        )
+    return raised
+
+
+def _seller_items(document_numbers: list[str], since):
+    """The ids of the items sold in the window by sellers with these document numbers."""
+    return (
+        select(Item.id)
+        .join(Purchase, Purchase.id == Item.purchase_id)
+        .join(Seller, Seller.id == Purchase.seller_id)
+        .where(
+            Seller.id_document_number.in_(document_numbers),
+            Seller.purged_at.is_(None),
+            Purchase.acquisition_date >= since,
+        )
+    )
 
 
 def detect_resold(
     session: Session, purchases, *, now: datetime, config: AlertSettings | None = None
 ) -> list[Alert]:
     """The resold-identifier alerts that these entries' items make with what they say now
-    (also after a correction of an identifier): an indexed lookup per identifier."""
+    (also after a correction of an identifier): one indexed lookup per 500 identifiers of
+    a kind."""
     config = config or settings()
-    raised = []
-    seen: set[tuple[str, str, str]] = set()
+    window = timedelta(days=config.resold_window_days)
+    wanted: dict[str, dict[str, set[str]]] = {kind: {} for kind in _IDENTIFIER_COLUMNS}
     for purchase in purchases:
         for item in purchase.items:
             for identifier_type, column in _IDENTIFIER_COLUMNS.items():
                 norm = getattr(item, column)
-                brand = normalize_brand(item.brand) if identifier_type == "frame_number" else ""
-                if is_placeholder(norm) or (identifier_type, norm, brand) in seen:
-                    continue
-                seen.add((identifier_type, norm, brand))
-                alert = _resold(session, identifier_type, norm, brand, now=now, config=config)
+                if not is_placeholder(norm):
+                    brand = normalize_brand(item.brand) if identifier_type == "frame_number" else ""
+                    wanted[identifier_type].setdefault(norm, set()).add(brand)
+    raised = []
+    for identifier_type, brands_of in wanted.items():
+        column = getattr(Item, _IDENTIFIER_COLUMNS[identifier_type])
+        found: dict[str, list] = {}
+        for chunk in _chunks(sorted(brands_of)):
+            for row in session.execute(
+                select(column.label("norm"), Item.id, Item.dealer_id, Item.brand).where(
+                    column.in_(chunk), Item.created_at >= now - window
+                )
+            ):
+                found.setdefault(row.norm, []).append(row)
+        for norm, rows in found.items():
+            for brand in sorted(brands_of[norm]):
+                alert = _resold(session, identifier_type, norm, brand, rows, now=now, config=config)
                 if alert is not None:
                     raised.append(alert)
     return raised
 
 
-def _frequent_seller(session, norm, typed, new_items, *, now, config) -> Alert | None:
-    """One aggregate over the seller's entries in the window; when it reaches a threshold,
-    an alert already raised in the window gets only the new entries' items, and a new alert
-    all the items of the window."""
-    window = timedelta(days=config.frequent_seller_window_days)
-    since = (now.astimezone(AMSTERDAM) - window).date() + timedelta(days=1)
-    in_window = (
-        select(Item.id, Item.dealer_id)
-        .join(Purchase, Purchase.id == Item.purchase_id)
-        .join(Seller, Seller.id == Purchase.seller_id)
-        .where(
-            Seller.id_document_number.in_(sorted({typed, typed.strip().upper(), norm})),
-            Seller.purged_at.is_(None),
-            Purchase.acquisition_date >= since,
-        )
-        .subquery()
-    )
-    items, dealers = session.execute(
-        select(func.count(in_window.c.id), func.count(in_window.c.dealer_id.distinct()))
-    ).one()
-    if items < config.frequent_seller_items and dealers < config.frequent_seller_dealers:
-        return None
-    reason = {
-        "items": items,
-        "dealers": dealers,
-        "window_days": config.frequent_seller_window_days,
-        "since": since.isoformat(),
-        "threshold_items": config.frequent_seller_items,
-        "threshold_dealers": config.frequent_seller_dealers,
-    }
-    subject = subject_hash("document", norm)
-    alert = _alert_in_window(session, AlertKind.FREQUENT_SELLER, subject, now - window)
-    if alert is None:
-        new_items = session.scalars(select(in_window.c.id)).all()
-    return _raise_alert(
-        session, AlertKind.FREQUENT_SELLER, subject, reason, new_items, now=now, alert=alert
-    )
-
-
-def _resold(session, identifier_type, norm, brand, *, now, config) -> Alert | None:
-    window = timedelta(days=config.resold_window_days)
-    column = getattr(Item, _IDENTIFIER_COLUMNS[identifier_type])
-    rows = session.execute(
-        select(Item.id, Item.dealer_id, Item.brand).where(
-            column == norm, Item.created_at >= now - window
-        )
-    ).all()
+def _resold(session, identifier_type, norm, brand, rows, *, now, config) -> Alert | None:
+    """The alert that the registrations of one identifier in the window (``rows``) make."""
     if brand:  # frame numbers repeat between brands
         rows = [row for row in rows if normalize_brand(row.brand) in ("", brand)]
     dealers = {row.dealer_id for row in rows}
@@ -251,6 +279,7 @@ def _resold(session, identifier_type, norm, brand, *, now, config) -> Alert | No
         "threshold_dealers": config.resold_dealers,
     }
     subject = subject_hash(identifier_type, brand, norm)
+    window = timedelta(days=config.resold_window_days)
     alert = _alert_in_window(session, AlertKind.RESOLD_IDENTIFIER, subject, now - window)
     return _raise_alert(
         session, AlertKind.RESOLD_IDENTIFIER, subject, reason, [row.id for row in rows],
