@@ -86,6 +86,37 @@ class TestFrequentSeller:
         assert alerts(session) == []
 
 
+class TestAnImport:
+    """A CSV file is checked in a few statements per chunk: the same alerts as one by one."""
+
+    def test_a_file_makes_the_alerts_its_rows_make(self, api, make, session):
+        from tests.register.purchases.test_import import HEADER, post_csv
+
+        earlier = registered(api, make.user("dealer"), [laptop("C02XK1ABCDEF")], document="AB111111")
+
+        def line(ref, document, serial):
+            return (
+                f"{ref},2026-11-27T09:00,Jan de Vries,1990-04-01,Kerkstraat,12a,1017 GC,"
+                f"Amsterdam,id_card,{document},NL,laptop,Apple,MacBook,50000,,{serial},"
+            )
+
+        text = "\n".join([
+            HEADER,
+            line("A", "ZZ1234567", "SER0001"), line("A", "ZZ1234567", "SER0002"),
+            line("B", "zz-123 4567", "SER0003"),  # the same document, typed otherwise
+            line("C", "YY7654321", "SER0004"), line("C", "YY7654321", "SER0005"),
+            line("D", "XX1111111", "c02xk1abcdef"),  # resold: another dealer had it
+        ]) + "\n"  # fmt: skip
+        response = post_csv(api, make.user("dealer"), text)
+        assert response.status_code == 201, response.json
+        entries = {entry["purchase_ref"]: entry for entry in response.json["entries"]}
+        (frequent,) = alerts(session, "frequent_seller")
+        assert frequent.reason["items"] == 3
+        assert linked(session, frequent) == ids(entries["A"], entries["B"])
+        (resold,) = alerts(session, "resold_identifier")
+        assert linked(session, resold) == ids(earlier, entries["D"])
+
+
 class TestResoldIdentifier:
     def test_one_dealer_no_alert_a_second_dealer_an_alert(self, api, make, session):
         first = registered(api, make.user("dealer"), [laptop("C02XK1ABCDEF")], document="AB111111")
