@@ -320,9 +320,12 @@ ORDER BY i.id
 
 def find_low_prices(session: Session, *, now: datetime, config: AlertSettings | None = None) -> int:
     """The worker's job: a ``low_price`` alert for every item registered since the last run
-    that was bought for at most ``ratio`` times the median of like goods. How many new."""
+    that was bought for at most ``ratio`` times the median of like goods. How many new.
+
+    Each item is looked at once: the watermark moves past it in the same transaction, and its
+    row is locked (PostgreSQL) so that two workers never run the job over the same items."""
     config = config or settings()
-    mark = session.get(InvestigationWatermark, LOW_PRICE_JOB)
+    mark = session.get(InvestigationWatermark, LOW_PRICE_JOB, with_for_update=True)
     if mark is None:
         mark = InvestigationWatermark(name=LOW_PRICE_JOB, last_item_id=0, updated_at=now)
         session.add(mark)
@@ -351,37 +354,30 @@ def find_low_prices(session: Session, *, now: datetime, config: AlertSettings | 
 
 
 def _low_prices(session: Session, rows, *, now: datetime, config: AlertSettings) -> int:
-    """A ``low_price`` alert for each row that has none yet: a few statements per batch."""
+    """A ``low_price`` alert for each row, with one Core ``INSERT … RETURNING`` per table for
+    the batch: the job may raise thousands of alerts on its first run over a year."""
     subjects = {subject_hash("item", str(row.id)): row for row in rows}
-    known = set(
-        session.scalars(
-            select(Alert.subject).where(
-                Alert.kind == AlertKind.LOW_PRICE.value, Alert.subject.in_(list(subjects))
-            )
-        )
-    )
-    new = [
-        {
-            "kind": AlertKind.LOW_PRICE.value,
-            "subject": subject,
-            "created_at": now,
-            "updated_at": now,
-            "status": AlertStatus.NEW.value,
-            "reason": _low_price_reason(row, config),
-        }
-        for subject, row in subjects.items()
-        if subject not in known
-    ]
-    if not new:
+    if not subjects:
         return 0
-    # Core inserts with RETURNING, a statement per table for the whole batch: the job may
-    # raise thousands of alerts on its first run over a year of the register.
-    created = session.execute(insert(Alert).returning(Alert.id, Alert.subject), new).all()
+    created = session.execute(
+        insert(Alert).returning(Alert.id, Alert.subject),
+        [
+            {
+                "kind": AlertKind.LOW_PRICE.value,
+                "subject": subject,
+                "created_at": now,
+                "updated_at": now,
+                "status": AlertStatus.NEW.value,
+                "reason": _low_price_reason(row, config),
+            }
+            for subject, row in subjects.items()
+        ],
+    ).all()
     session.execute(
         insert(AlertItem),
         [{"alert_id": alert_id, "item_id": subjects[subject].id} for alert_id, subject in created],
     )
-    return len(new)
+    return len(created)
 
 
 def _low_price_reason(row, config: AlertSettings) -> dict:
