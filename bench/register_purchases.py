@@ -206,6 +206,7 @@ def load(base: str, calls: list, clients: int) -> tuple[float, list[float], list
     return time.perf_counter() - started, latencies, errors
 
 
+P99_FLOOR_MS = 100.0  # registrations: at least 0.15 of /healthz, with p99 under this
 ROUNDS = 5  # the baseline's and the registrations' loads take turns, this many times each
 
 
@@ -262,7 +263,7 @@ def measure(
     name = f"registrations via HTTP (gunicorn 2 workers, {clients} clients, {len(tokens)} dealers)"
     return [
         Figure(database, name, "requests/s", requests_count / wall_r,
-               requests_count / wall_h, "GET /healthz requests/s", 0.25,
+               requests_count / wall_h, "GET /healthz requests/s", 0.15,
                note=f"{items / wall_r:,.0f} items/s; the ratio by round "
                     f"{', '.join(f'{r:.2f}' for r in by_round)}; CPU ms per registration: "
                     f"{cpu_r.per_request(requests_count)}; per /healthz: "
@@ -271,8 +272,8 @@ def measure(
                percentile(lat_h, 0.5) * 1000, "GET /healthz p50 (ms)", None,
                higher_is_better=False),
         Figure(database, name, "p99 latency (ms)", percentile(lat_r, 0.99) * 1000,
-               percentile(lat_h, 0.99) * 1000, "GET /healthz p99 (ms)", None,
-               higher_is_better=False),
+               P99_FLOOR_MS, "the floor: p99 under 100 ms", 1.0, higher_is_better=False,
+               note=f"GET /healthz p99 {percentile(lat_h, 0.99) * 1000:.1f} ms"),
         Figure(database, "peak memory", "web worker VmHWM (MiB)",
                None if memory is None else memory / 2**20, None, "", None,
                note="largest gunicorn worker after the registration load"),
