@@ -54,6 +54,13 @@ def delete_expired_idempotency_keys(app) -> None:
     log.info("idempotency keys deleted: %s", delete_expired(db.session, utcnow()))
 
 
+def forget_old_sign_in_failures(app) -> None:
+    """Hourly: remove failed-sign-in counts that no longer count."""
+    from .accounts.signin import forget_old_failures
+
+    log.info("old sign-in failure counts deleted: %s", forget_old_failures(db.session, utcnow()))
+
+
 def init_app(app) -> None:
     # At night, Dutch time: the register is quiet and the day's dates have turned over.
     register_periodic_job(app, "purge-expired", purge_expired_seller_data, cron="30 2 * * *")
@@ -67,4 +74,7 @@ def init_app(app) -> None:
     import_jobs.init_app(app)
     register_periodic_job(
         app, "expire-idempotency-keys", delete_expired_idempotency_keys, cron="17 * * * *"
+    )
+    register_periodic_job(
+        app, "forget-sign-in-failures", forget_old_sign_in_failures, cron="23 * * * *"
     )

@@ -58,10 +58,25 @@ def _wait_left(row: SignInFailures | None, now: datetime, config) -> timedelta |
     return left if left > timedelta(0) else None
 
 
+def _forgotten_before(now: datetime, config) -> datetime:
+    """Failures older than this count no more: the next one starts again at 1."""
+    return now - timedelta(hours=float(config["SIGN_IN_FAILURES_FORGOTTEN_AFTER_HOURS"]))
+
+
+def forget_old_failures(session: Session, now: datetime) -> int:
+    """Housekeeping: remove the counts that no longer count (flushes, never commits), so the
+    table holds only the addresses that failed recently."""
+    forgotten = _forgotten_before(now, current_app.config)
+    result = session.execute(
+        delete(SignInFailures).where(SignInFailures.last_failed_at < forgotten)
+    )
+    return result.rowcount or 0
+
+
 def _count_failure(session: Session, address: str, now: datetime, config) -> int:
     """Add one failure for ``address`` in one statement (two processes failing at once both
     count) and return the count; a count whose last failure is old starts again at 1."""
-    forgotten = now - timedelta(hours=float(config["SIGN_IN_FAILURES_FORGOTTEN_AFTER_HOURS"]))
+    forgotten = _forgotten_before(now, config)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SignInFailures.__table__
     statement = dialect.insert(table).values(email=address, failures=1, last_failed_at=now)

@@ -116,3 +116,19 @@ def test_the_owner_is_mailed_once_when_the_slowdown_starts(app, client, make, cl
     assert mail.subject == "Mislukte inlogpogingen op uw account"
     assert "5 keer achter elkaar" in mail.text
     assert link_in(mail) == "/password/forgot"
+
+
+def test_housekeeping_forgets_only_the_counts_that_no_longer_count(
+    app, client, make, session, clock
+):
+    from register.accounts.signin import forget_old_failures
+    from register.transactions import unit_of_work
+
+    _fail(client, "oud@winkel.nl", 3)
+    clock.advance(hours=23)
+    _fail(client, "recent@winkel.nl", 2)
+    clock.advance(hours=1, seconds=1)  # the first address's failures are a day old now
+    with app.app_context(), unit_of_work():
+        assert forget_old_failures(session, clock.now()) == 1
+    session.rollback()
+    assert session.scalars(select(SignInFailures.email)).all() == ["recent@winkel.nl"]
