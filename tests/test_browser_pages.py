@@ -1,8 +1,8 @@
 """Every page of every role in a real browser: axe-core finds no WCAG 2.1 A/AA violation, in
 Dutch and English, at 1280 and 390 px; at 390 and 360 px no page scrolls sideways and every
-table stacks into labelled cards; no Dutch page shows an English source string; every title
-reads "<Page> - Digitaal Opkopers Register" (an en dash), after "Fout: " while a form has
-errors.
+table stacks into labelled cards, and at 768 and 1024 px (a tablet) none scrolls sideways;
+no Dutch page shows an English source string; every title reads "<Page> - Digitaal Opkopers
+Register" (an en dash), after "Fout: " while a form has errors.
 
 With SCREENSHOTS_DIR set, the Dutch pages are also saved there as PNG files at each width.
 
@@ -368,6 +368,25 @@ def test_every_page_fits_a_phone_and_its_tables_stack_into_labelled_cards(
         _screenshot(page, who, path, width)
         if problems:
             failures[f"{who or 'public'} {path}"] = problems
+    assert not failures, json.dumps(failures, indent=1)
+
+
+@pytest.mark.parametrize("width", (768, 1024))
+def test_every_page_fits_a_tablet(demo_server, contexts, width):
+    """A tablet, upright and on its side (an officer's search and alerts, a volunteer's
+    sorting table): no page scrolls sideways."""
+    failures = {}
+    for who, template, _endpoint in PAGES:
+        path = template.format(**demo_server.ids)
+        page = contexts(who, "nl", width)
+        response = page.goto(demo_server.url + path)
+        assert response.status < 400, f"{who} {path}: {response.status}"
+        scroll, inner = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        _screenshot(page, who, path, width)
+        if scroll > inner:
+            failures[f"{who or 'public'} {path}"] = {"scrollWidth": scroll, "inner": inner}
     assert not failures, json.dumps(failures, indent=1)
 
 

@@ -92,7 +92,9 @@ class TestAnImport:
     def test_a_file_makes_the_alerts_its_rows_make(self, api, make, session):
         from tests.register.purchases.test_import import HEADER, post_csv
 
-        earlier = registered(api, make.user("dealer"), [laptop("C02XK1ABCDEF")], document="AB111111")
+        earlier = registered(
+            api, make.user("dealer"), [laptop("C02XK1ABCDEF")], document="AB111111"
+        )
 
         def line(ref, document, serial):
             return (
