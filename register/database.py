@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from flask import has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import all_metadata, db
 
@@ -46,6 +50,22 @@ def configure_sqlite(
     def _on_begin(connection):
         immediate = _may_write() if has_request_context() else immediate_outside_requests
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+IN_BATCH = 500  # values per IN (...) list: one statement per batch, whatever the number
+
+
+def in_batches(values: Sequence, size: int = IN_BATCH) -> Iterator[Sequence]:
+    """``values`` in slices of at most ``size``, for one ``IN`` lookup each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def upsert_insert(session: Session, table):
+    """The dialect's ``INSERT`` for ``table`` on this session's database, which has
+    ``on_conflict_do_nothing`` and ``on_conflict_do_update`` (PostgreSQL and SQLite alike)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def create_all() -> None:

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..clock import aware
+from ..database import upsert_insert
 from ..mailing import external_url, queue_mail
 from .models import SignInFailures, User
 from .service import authenticate
@@ -77,9 +77,8 @@ def _count_failure(session: Session, address: str, now: datetime, config) -> int
     """Add one failure for ``address`` in one statement (two processes failing at once both
     count) and return the count; a count whose last failure is old starts again at 1."""
     forgotten = _forgotten_before(now, config)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SignInFailures.__table__
-    statement = dialect.insert(table).values(email=address, failures=1, last_failed_at=now)
+    statement = upsert_insert(session, table).values(email=address, failures=1, last_failed_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.email],
         set_={

@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from notifications.outbox import enqueue
@@ -30,6 +28,7 @@ from stolen_db.matching import Identifiers, Match, explain, find_matches, query_
 from stolen_db.models import StolenReport
 from stolen_db.normalize import IDENTIFIER_TYPES, normalize
 
+from ..database import in_batches, upsert_insert
 from ..dealers.models import Dealer
 from ..inspections.service import open_task
 from ..integrity import ledger
@@ -79,9 +78,8 @@ def store_item_keys(session: Session, rows: Sequence[tuple[int, int]]) -> None:
     """(key, item id) rows into ``item_identifier_keys``, keeping those already there."""
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(ItemIdentifierKey).on_conflict_do_nothing(),
+        upsert_insert(session, ItemIdentifierKey).on_conflict_do_nothing(),
         [{"key": key, "item_id": item_id} for key, item_id in rows],
     )
 
@@ -142,11 +140,6 @@ def retention_cutoff(now: datetime, retention_days: int | None = None) -> dateti
     return now - timedelta(days=retention_days)
 
 
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 _NORM_COLUMNS = (
     ("imei", Item.imei_norm),
     ("serial_number", Item.serial_norm),
@@ -179,7 +172,7 @@ def registered_pairs(
             norm = normalize(identifier_type, getattr(query, identifier_type))
             if norm:
                 owners.setdefault(norm, []).append(index)
-        for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
+        for chunk in in_batches(sorted(owners)):  # in key order: neighbouring index pages
             for norm, item_id in session.execute(select(column, Item.id).where(column.in_(chunk))):
                 candidates.update((index, item_id) for index in owners[norm])
     # ... look-alike and near candidates on the items' keys.
@@ -189,7 +182,7 @@ def registered_pairs(
         keys = getattr(reports[index], "keys", None) or query_keys(query)
         for key in keys:
             owners.setdefault(key, []).append(index)
-    for chunk in _chunks(sorted(owners)):  # in key order: neighbouring index pages
+    for chunk in in_batches(sorted(owners)):  # in key order: neighbouring index pages
         for key, item_id in session.execute(
             select(ItemIdentifierKey.key, ItemIdentifierKey.item_id).where(
                 ItemIdentifierKey.key.in_(chunk)
@@ -200,7 +193,7 @@ def registered_pairs(
         return []
     goods: dict[int, Identifiers] = {}
     purchase_of: dict[int, int] = {}
-    for chunk in _chunks(sorted({item_id for _, item_id in candidates})):
+    for chunk in in_batches(sorted({item_id for _, item_id in candidates})):
         for item_id, purchase_id, brand, imei, serial, frame in session.execute(
             select(
                 Item.id, Item.purchase_id, Item.brand, Item.imei, Item.serial_number,
@@ -229,7 +222,7 @@ def _apply_corrections(
     an item keeps what was typed at registration (the chain covers it), a correction records
     what replaces it. One query per 500 entries; few entries have corrections."""
     fields = ("imei", "serial_number", "frame_number", "brand")
-    for chunk in _chunks(sorted(set(purchase_of.values()))):
+    for chunk in in_batches(sorted(set(purchase_of.values()))):
         for (changes,) in session.execute(
             select(Correction.changes)
             .where(Correction.purchase_id.in_(chunk))
@@ -255,7 +248,7 @@ def registered_matches(
 def _items(session: Session, ids: list[int]) -> dict[int, Item]:
     """The items by id, with what a hit's payload reads (purchase, dealer, seller)."""
     items: dict[int, Item] = {}
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in in_batches(sorted(set(ids))):
         items.update(
             (item.id, item)
             for item in session.scalars(
@@ -313,7 +306,7 @@ def record_hits(
         return []
     hits: dict[tuple[int, int], Hit] = {}
     item_ids = sorted({item.id for item, _ in found})
-    for chunk in _chunks(item_ids):
+    for chunk in in_batches(item_ids):
         hits.update(
             ((hit.item_id, hit.stolen_report_id), hit)
             for hit in session.scalars(select(Hit).where(Hit.item_id.in_(chunk)))
@@ -342,7 +335,7 @@ def record_hits(
         session, list({item.id: item for _, item, _ in new if item.status in _HOLDABLE}.values())
     )
     held: set[int] = set()  # the items this transaction put on hold
-    for chunk in _chunks(sorted({item.id for _, item, _ in new})):
+    for chunk in in_batches(sorted({item.id for _, item, _ in new})):
         held.update(
             session.scalars(
                 update(Item)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from stolen_db.normalize import is_placeholder, normalize_brand, normalize_serial
 
 from ..clock import AMSTERDAM
+from ..database import in_batches
 from ..purchases.models import Item, Purchase, Seller
 from .models import (
     ALERT_TRANSITIONS,
@@ -150,11 +151,6 @@ def _raise_alert(
     return alert
 
 
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def detect_at_registration(session: Session, purchases, *, now: datetime) -> list[Alert]:
     """The frequent-seller and resold-identifier alerts that new (flushed) entries make: a
     few indexed lookups per 500 document numbers and per 500 identifiers, whatever the
@@ -180,7 +176,7 @@ def _frequent_sellers(session, purchases, *, now, config) -> list[Alert]:
             for form in (typed, typed.strip().upper(), norm):
                 stored_as[form] = norm
     per_dealer: dict[str, dict[int, int]] = {}  # normalised number -> dealer -> items
-    for chunk in _chunks(sorted(stored_as)):
+    for chunk in in_batches(sorted(stored_as)):
         for number, dealer_id, items in session.execute(
             _seller_items(chunk, since)
             .with_only_columns(Seller.id_document_number, Item.dealer_id, func.count(Item.id))
@@ -249,7 +245,7 @@ def detect_resold(
     for identifier_type, brands_of in wanted.items():
         column = getattr(Item, _IDENTIFIER_COLUMNS[identifier_type])
         found: dict[str, list] = {}
-        for chunk in _chunks(sorted(brands_of)):
+        for chunk in in_batches(sorted(brands_of)):
             for row in session.execute(
                 select(column.label("norm"), Item.id, Item.dealer_id, Item.brand).where(
                     column.in_(chunk), Item.created_at >= now - window

@@ -15,21 +15,14 @@ from types import SimpleNamespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stolen_db.matching import Identifiers
-from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
-
 from ..purchases.models import Correction, Item
+from ..purchases.service import normalised_identifiers
 
 # What a search result shows of an item and a correction can change.
 ITEM_VALUES = (
     "category", "brand", "model", "description", "price_cents", "imei", "serial_number",
     "frame_number",
 )  # fmt: skip
-NORMALISE = {
-    "imei": ("imei_norm", normalize_imei),
-    "serial_number": ("serial_norm", normalize_serial),
-    "frame_number": ("frame_norm", normalize_frame),
-}
 
 
 def corrections_of(session: Session, purchase_ids: Iterable[int]) -> dict[int, list[Correction]]:
@@ -61,26 +54,9 @@ def versions(item: Item, corrections: Iterable[Correction]) -> list[dict]:
     return found
 
 
-def identifiers(values: dict) -> Identifiers:
-    return Identifiers(
-        imei=values["imei"],
-        serial_number=values["serial_number"],
-        frame_number=values["frame_number"],
-        brand=values["brand"],
-    )
-
-
-def normalised(values: dict) -> dict[str, str | None]:
-    """The normalised identifiers of one version: column name -> value (None when empty)."""
-    return {
-        column: (normalise(values[name]) or None) if values[name] else None
-        for name, (column, normalise) in NORMALISE.items()
-    }
-
-
 def index_view(item_id: int, values: dict) -> SimpleNamespace:
     """One version in the shape the search indexes read (``indexing.index_rows``)."""
-    return SimpleNamespace(id=item_id, **normalised(values), **values)
+    return SimpleNamespace(id=item_id, **normalised_identifiers(values), **values)
 
 
 def shown(item: Item, corrections: Iterable[Correction]):

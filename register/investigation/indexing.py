@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stolen_db.normalize import is_placeholder
 
+from ..database import upsert_insert
 from . import corrected
 from .models import GRAM_LENGTH, WORD_LENGTH, ItemIdentifierGram, ItemWord
 
@@ -80,14 +79,13 @@ def index_corrected(session: Session, purchase) -> None:
         for item in purchase.items
     ]
     grams, found = index_rows(current)
-    insert_new = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     if grams:
         session.execute(
-            insert_new(ItemIdentifierGram).on_conflict_do_nothing(),
+            upsert_insert(session, ItemIdentifierGram).on_conflict_do_nothing(),
             [{"gram": g, "item_id": i} for g, i in grams],
         )
     if found:
         session.execute(
-            insert_new(ItemWord).on_conflict_do_nothing(),
+            upsert_insert(session, ItemWord).on_conflict_do_nothing(),
             [{"word": w, "item_id": i} for w, i in found],
         )

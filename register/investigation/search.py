@@ -32,6 +32,7 @@ from ..accounts.models import Role
 from ..dealers.models import Dealer, Municipality
 from ..hits.models import ItemIdentifierKey
 from ..purchases.models import Correction, Item, Purchase, Seller, effective_status
+from ..purchases.service import identifiers_of, normalised_identifiers
 from ..purchases.shapes import seller_shape
 from . import corrected
 from .indexing import NORM_COLUMNS, words
@@ -190,7 +191,7 @@ def identifier_matches(session: Session, text: str, brand: str | None) -> dict[i
         history = corrected.versions(item, corrections.get(item.purchase_id, ()))
         best = None
         for earlier, values in _newest_first(history):
-            why = explain(query, corrected.identifiers(values))
+            why = explain(query, identifiers_of(values))
             if why is None or is_placeholder(normalize_serial(values[why.identifier_type])):
                 continue
             if best is None or why.confidence > best["confidence"]:
@@ -273,7 +274,7 @@ def _earlier_partial_matches(session: Session, norm: str, candidates) -> dict[in
     found: dict[int, dict] = {}
     for item in items:
         for values in corrected.versions(item, corrections.get(item.purchase_id, ()))[:-1]:
-            identifier_type = _containing(corrected.normalised(values), norm)
+            identifier_type = _containing(normalised_identifiers(values), norm)
             if identifier_type is not None:
                 found[item.id] = _match("partial", identifier_type, None, True)
                 break

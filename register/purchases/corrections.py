@@ -14,8 +14,7 @@ from datetime import datetime
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from stolen_db.matching import Identifiers, find_matches
-from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
+from stolen_db.matching import find_matches
 
 from ..clock import AMSTERDAM, aware
 from ..errors import flatten_errors
@@ -26,7 +25,15 @@ from . import chain
 from .messages import Message
 from .models import Correction, Purchase
 from .schemas import CorrectionIn, PurchaseIn
-from .service import InvalidEntry, StateConflict, ensure_active, lock_register, rules_for
+from .service import (
+    InvalidEntry,
+    StateConflict,
+    ensure_active,
+    identifiers_of,
+    lock_register,
+    normalised_identifiers,
+    rules_for,
+)
 from .shapes import seller_shape
 
 CORRECTABLE = ("acquired_at", "acquisition_type", "seller", "items")
@@ -251,19 +258,9 @@ def _recheck_identifiers(session: Session, purchase: Purchase, item_changes, now
             continue
         item = items[change["id"]]
         values = state[item.id]
-        item.imei_norm = normalize_imei(values["imei"]) or None if values["imei"] else None
-        item.serial_norm = (
-            normalize_serial(values["serial_number"]) or None if values["serial_number"] else None
-        )
-        item.frame_norm = (
-            normalize_frame(values["frame_number"]) or None if values["frame_number"] else None
-        )
-        identifiers = Identifiers(
-            imei=values["imei"],
-            serial_number=values["serial_number"],
-            frame_number=values["frame_number"],
-            brand=values["brand"],
-        )
+        for column, value in normalised_identifiers(values).items():
+            setattr(item, column, value)
+        identifiers = identifiers_of(values)
         registration_turn(session)
         index_item(session, item.id, identifiers)
         record_reindexed(session, item)

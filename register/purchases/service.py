@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
+from stolen_db.matching import Identifiers
 from stolen_db.normalize import normalize_frame, normalize_imei, normalize_serial
 
 from ..clock import AMSTERDAM, aware
@@ -269,14 +271,39 @@ def _new_item(data, position, dealer, until, status, now) -> Item:
     return item
 
 
+_NORMALISE = {
+    "imei": ("imei_norm", normalize_imei),
+    "serial_number": ("serial_norm", normalize_serial),
+    "frame_number": ("frame_norm", normalize_frame),
+}
+
+
+def normalised_identifiers(values: Mapping) -> dict[str, str | None]:
+    """The normalised columns (``imei_norm``, ``serial_norm``, ``frame_norm``) of an item
+    whose identifiers are typed as in ``values``: what matching uses (None when empty)."""
+    return {
+        column: (normalise(values.get(name)) or None) if values.get(name) else None
+        for name, (column, normalise) in _NORMALISE.items()
+    }
+
+
+def identifiers_of(values: Mapping) -> Identifiers:
+    """An item's identifiers and brand as typed in ``values``, as matching reads them."""
+    return Identifiers(
+        imei=values.get("imei"),
+        serial_number=values.get("serial_number"),
+        frame_number=values.get("frame_number"),
+        brand=values.get("brand"),
+    )
+
+
 def set_identifiers(item: Item, data: dict) -> None:
     """Keep identifiers as typed and in normalised form (what matching uses)."""
     item.imei = data.get("imei")
-    item.imei_norm = normalize_imei(item.imei) or None if item.imei else None
     item.serial_number = data.get("serial_number")
-    item.serial_norm = normalize_serial(item.serial_number) or None if item.serial_number else None
     item.frame_number = data.get("frame_number")
-    item.frame_norm = normalize_frame(item.frame_number) or None if item.frame_number else None
+    for column, value in normalised_identifiers(data).items():
+        setattr(item, column, value)
 
 
 # -- sales ------------------------------------------------------------------------------------
