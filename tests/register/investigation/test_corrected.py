@@ -23,12 +23,18 @@ def only_result(response) -> dict:
     return response.json["items"][0]
 
 
+def phone_corrected_from_imei_1_to_2(api, make) -> tuple:
+    """A police officer, and a phone registered with IMEI_1 that a correction made IMEI_2."""
+    dealer, police = make.user("dealer"), make.user("police")
+    entry = registered(api, dealer, [phone(IMEI_1)])
+    item_id = entry["items"][0]["id"]
+    correct(api, dealer, entry["id"], {"id": item_id, "imei": IMEI_2})
+    return police, item_id
+
+
 class TestCorrectedIdentifier:
     def test_a_corrected_imei_is_found_by_its_new_value_and_shown(self, api, make):
-        dealer, police = make.user("dealer"), make.user("police")
-        entry = registered(api, dealer, [phone(IMEI_1)])
-        item_id = entry["items"][0]["id"]
-        correct(api, dealer, entry["id"], {"id": item_id, "imei": IMEI_2})
+        police, item_id = phone_corrected_from_imei_1_to_2(api, make)
         result = only_result(search(api, police, identifier=IMEI_2))
         assert result["item"]["id"] == item_id
         assert result["item"]["imei"] == IMEI_2
@@ -40,10 +46,7 @@ class TestCorrectedIdentifier:
         }
 
     def test_the_replaced_imei_still_finds_the_item_and_says_it_was_replaced(self, api, make):
-        dealer, police = make.user("dealer"), make.user("police")
-        entry = registered(api, dealer, [phone(IMEI_1)])
-        item_id = entry["items"][0]["id"]
-        correct(api, dealer, entry["id"], {"id": item_id, "imei": IMEI_2})
+        police, item_id = phone_corrected_from_imei_1_to_2(api, make)
         result = only_result(search(api, police, identifier=IMEI_1))
         assert result["item"]["id"] == item_id
         assert result["item"]["imei"] == IMEI_2  # what the entry says now
