@@ -232,7 +232,7 @@ def detect_resold(
     (also after a correction of an identifier): one indexed lookup per 500 identifiers of
     a kind."""
     config = config or settings()
-    window = timedelta(days=config.resold_window_days)
+    since = now - timedelta(days=config.resold_window_days)
     wanted: dict[str, dict[str, set[str]]] = {kind: {} for kind in _IDENTIFIER_COLUMNS}
     for purchase in purchases:
         for item in purchase.items:
@@ -248,19 +248,20 @@ def detect_resold(
         for chunk in in_batches(sorted(brands_of)):
             for row in session.execute(
                 select(column.label("norm"), Item.id, Item.dealer_id, Item.brand).where(
-                    column.in_(chunk), Item.created_at >= now - window
+                    column.in_(chunk), Item.created_at >= since
                 )
             ):
                 found.setdefault(row.norm, []).append(row)
         for norm, rows in found.items():
             for brand in sorted(brands_of[norm]):
-                alert = _resold(session, identifier_type, norm, brand, rows, now=now, config=config)
+                alert = _resold(session, identifier_type, norm, brand, rows, since=since, now=now,
+                                config=config)  # fmt: skip
                 if alert is not None:
                     raised.append(alert)
     return raised
 
 
-def _resold(session, identifier_type, norm, brand, rows, *, now, config) -> Alert | None:
+def _resold(session, identifier_type, norm, brand, rows, *, since, now, config) -> Alert | None:
     """The alert that the registrations of one identifier in the window (``rows``) make."""
     if brand:  # frame numbers repeat between brands
         rows = [row for row in rows if normalize_brand(row.brand) in ("", brand)]
@@ -275,8 +276,7 @@ def _resold(session, identifier_type, norm, brand, rows, *, now, config) -> Aler
         "threshold_dealers": config.resold_dealers,
     }
     subject = subject_hash(identifier_type, brand, norm)
-    window = timedelta(days=config.resold_window_days)
-    alert = _alert_in_window(session, AlertKind.RESOLD_IDENTIFIER, subject, now - window)
+    alert = _alert_in_window(session, AlertKind.RESOLD_IDENTIFIER, subject, since)
     return _raise_alert(
         session, AlertKind.RESOLD_IDENTIFIER, subject, reason, [row.id for row in rows],
         now=now, alert=alert,
