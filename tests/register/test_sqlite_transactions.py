@@ -116,3 +116,32 @@ def test_a_writer_that_cannot_get_the_lock_in_time_answers_503_and_stores_nothin
     assert session.query(Purchase).count() == 0
     retried = api.client.post("/api/v1/purchases", json=purchase(), headers=dealer)
     assert retried.status_code == 201
+
+
+def test_a_writer_that_finds_the_lock_taken_waits_for_it_and_stores(
+    api, make, session, database_uri, begins
+):
+    """Another process committing within busy_timeout: the registration takes the lock
+    as soon as it is free (``database._begin_immediate`` asks again) and is stored."""
+    import sqlite3
+    import threading
+
+    from register.purchases.models import Purchase
+
+    dealer = api.headers(make.user("dealer"))
+    session.commit()
+    other = sqlite3.connect(
+        database_uri.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.1, lambda: other.execute("COMMIT"))  # within the 200 ms
+    release.start()
+    begins.clear()
+    try:
+        response = api.client.post("/api/v1/purchases", json=purchase(), headers=dealer)
+    finally:
+        release.join()
+        other.close()
+    assert response.status_code == 201, response.json
+    assert len(begins) > 1  # it found the lock taken, and asked again
+    assert session.query(Purchase).count() == 1
