@@ -75,11 +75,12 @@ def item_keys(item) -> set[int]:
 
 
 def store_item_keys(session: Session, rows: Sequence[tuple[int, int]]) -> None:
-    """(key, item id) rows into ``item_identifier_keys``, keeping those already there."""
+    """(key, item id) rows into ``item_identifier_keys``, keeping those already there (as
+    plain table rows: they are never loaded as objects of the session)."""
     if not rows:
         return
     session.execute(
-        upsert_insert(session, ItemIdentifierKey).on_conflict_do_nothing(),
+        upsert_insert(session, ItemIdentifierKey.__table__).on_conflict_do_nothing(),
         [{"key": key, "item_id": item_id} for key, item_id in rows],
     )
 

@@ -62,12 +62,14 @@ def index_rows(items: Iterable) -> tuple[list[tuple[str, int]], list[tuple[str, 
 
 
 def index_items(session: Session, items: Iterable) -> None:
-    """Add new (flushed) items to the search indexes, in the caller's transaction."""
+    """Add new (flushed) items to the search indexes, in the caller's transaction. The rows
+    go in as plain table rows: they are never loaded as objects of the session."""
     grams, found = index_rows(items)
+    grams_table, words_table = ItemIdentifierGram.__table__, ItemWord.__table__
     if grams:
-        session.execute(insert(ItemIdentifierGram), [{"gram": g, "item_id": i} for g, i in grams])
+        session.execute(insert(grams_table), [{"gram": g, "item_id": i} for g, i in grams])
     if found:
-        session.execute(insert(ItemWord), [{"word": w, "item_id": i} for w, i in found])
+        session.execute(insert(words_table), [{"word": w, "item_id": i} for w, i in found])
 
 
 def index_corrected(session: Session, purchase) -> None:
