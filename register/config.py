@@ -156,8 +156,10 @@ SELLER_DATA_RETENTION_DAYS = 4 * 365 + 1
 IMPORT_SYNC_MAX_ROWS = 500
 IMPORT_CHUNK_ROWS = 200
 IMPORT_CHUNK_SECONDS = 0.5
-# SQLite: the gap between two chunks in which waiting registrations get the write lock
-# (longer than the 100 ms at which SQLite's busy handler retries at most).
+# SQLite: the gap between two chunks. A registration waiting for the write lock takes it
+# as soon as a chunk commits (it asks every half millisecond); one that arrives in the gap
+# does not wait at all (another dealer's median during an import: 86 ms with 0.15 s, 365 ms
+# with 0.02 s, for 9 % more import time).
 IMPORT_SQLITE_PAUSE_SECONDS = 0.15
 IMPORT_MAX_BYTES = 64 * 1024 * 1024  # the import's own request size limit (413 above)
 IMPORT_POLL_SECONDS = 2.0  # how often the worker looks for queued import jobs

@@ -50,11 +50,10 @@ def run_import_jobs(app) -> int:
 
 
 def chunk_pause(app) -> float:
-    """SQLite: the pause between two chunks. A registration waiting for the write lock
-    retries every 100 ms at most (SQLite's busy handler) and the lock is not handed over
-    in turn, so without a longer gap the next chunk would take it again at once and the
-    registration would wait for the whole import. PostgreSQL needs none: registrations
-    of other dealers never wait for an import's chunk there."""
+    """SQLite: the pause between two chunks (``IMPORT_SQLITE_PAUSE_SECONDS``), in which
+    registrations of other dealers take the write lock without waiting for a chunk.
+    PostgreSQL needs none: registrations of other dealers never wait for an import's chunk
+    there."""
     if db.engine.dialect.name != "sqlite":
         return 0.0
     return float(app.config["IMPORT_SQLITE_PAUSE_SECONDS"])
