@@ -291,15 +291,18 @@ def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list
     from register.purchases.importer import parse
 
     logging.disable(logging.INFO)
-    # The benchmark's own session only watches the job: its reads must not take SQLite's
-    # write lock, or the import and the other dealer would wait for the benchmark itself.
+    # The benchmark writes as the service does (on SQLite a transaction takes the write lock
+    # when it begins: a read that later writes fails once the worker wrote in between) and
+    # watches the job with reads that never take it, or the import and the other dealer
+    # would wait for the benchmark itself.
+    writer = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                       "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False})  # fmt: skip
     now = datetime.now(UTC)
     text = csv_text(count, seed, now - timedelta(minutes=30))
     groups = parse(text)
     (token,) = prepare_tokens(url, 1, seed)  # another dealer, registering meanwhile
-    with app.app_context():
+    with writer.app_context():
         session = db.session
         dealer_id = new_dealer(session, "Bench import")
         hits_before = session.scalar(select(func.count(Hit.id)))
@@ -313,12 +316,16 @@ def measure(url: str, raw_url: str | None, *, count: int, seed: int = 5) -> list
             sync_rows, sync_seconds = _request_import(base, token, seed)
             if not url.startswith("postgresql"):
                 empty_log(url)
-            with app.app_context():
+            with writer.app_context():
                 session = db.session
                 job = create_job(session, session.get(Dealer, dealer_id), text, groups,
                                  now=datetime.now(UTC), user_id=None)  # fmt: skip
                 job_id = job.id
                 session.commit()
+                session.remove()
+                db.engine.dispose()
+            with app.app_context():
+                session = db.session
                 finished = threading.Event()
                 during: list[float] = []
                 refused: list[int] = []
