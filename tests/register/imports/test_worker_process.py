@@ -93,12 +93,13 @@ def test_another_dealer_registers_while_a_job_runs_between_its_chunks(
 
     importer, other = make.user("dealer"), make.user("dealer")
     job_id = post_file(api, importer, csv_file(numbered_rows(1000))).json["id"]
-    session.rollback()
+    headers = api.headers(other)
+    session.rollback()  # the request shares this session: let it begin its own transaction
     worker = WorkerProcess(_env(database_uri, IMPORT_CHUNK_ROWS=20))
     processes.append(worker)
     wait_until(lambda: _job(session, job_id)[1] > 0, 300, 0.01, message="a chunk stored")
 
-    response = api.post("/api/v1/purchases", purchase(), as_=other)
+    response = api.client.post("/api/v1/purchases", json=purchase(), headers=headers)
     assert response.status_code == 201, response.json
     status, done = _job(session, job_id)
     assert status == "running" and done < 1000  # it got in between two chunks
